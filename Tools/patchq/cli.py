@@ -1,0 +1,214 @@
+"""Command line of patchq; the Makefile and ./configure call it."""
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from . import builds, export, regrtest, series, seriescheck, srctree
+from . import upstream
+from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
+                    PatchqError)
+
+BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock"}
+
+
+def python_of(kind):
+    return BUILD_DIRS[kind] / "python"
+
+
+def cmd_configure(args):
+    options = builds.load_options(CONFIG)
+    tarball = upstream.obtain(DOWNLOADS, args.upstream_tarball)
+    print(f"patchq: {tarball.name}: SHA-256 verified")
+    srctree.sync(SRC, tarball, upstream.TOPDIR, PATCHES)
+    options["configure_args"] = args.cpython_args
+    builds.save_options(CONFIG, options)
+    builds.configure(SRC, BUILD_DIRS["patched"], args.cpython_args, BUILD)
+    print("patchq: configured build/patched; run 'make' to build it")
+
+
+def ensure_sources(kind):
+    """Verify the tarball and bring the sources of a build up to date."""
+    tarball = upstream.obtain(DOWNLOADS)
+    if kind == "patched":
+        srctree.sync(SRC, tarball, upstream.TOPDIR, PATCHES)
+        return SRC
+    builds.prepare_pristine(PRISTINE, tarball)
+    return PRISTINE
+
+
+def cmd_build(args):
+    options = builds.load_options(CONFIG)
+    for kind in args.kinds:
+        srcdir = ensure_sources(kind)
+        builddir = BUILD_DIRS[kind]
+        builds.configure(srcdir, builddir, options["configure_args"], BUILD)
+        print(f"patchq: building {builddir.relative_to(BUILD.parent)} "
+              f"(make -j{args.jobs})", flush=True)
+        start = time.monotonic()
+        builds.make(builddir, BUILD, args.jobs)
+        print(f"patchq: built {python_of(kind)} in "
+              f"{time.monotonic() - start:.0f} s")
+
+
+def cmd_export(args):
+    names = export.export(SRC, PATCHES)
+    print(f"patchq: patches/ holds {len(names)} patch(es); "
+          f"review 'git diff patches/' and commit it")
+
+
+def cmd_status(args):
+    problems = series.check(PATCHES)
+    found = srctree.unexported_work(SRC, PATCHES)
+    for line in problems:
+        print(f"series: {line}")
+    for line in found:
+        print(f"build/src: {line}")
+    if not problems and not found:
+        print("patchq: patches/ is consistent and holds all of build/src")
+    return 1 if problems or found else 0
+
+
+def cmd_tests(args):
+    print(" ".join(regrtest.series_tests(PATCHES)))
+
+
+def cmd_regrtest(args):
+    python = python_of(args.kind)
+    tests = args.tests or regrtest.series_tests(PATCHES)
+    status, _, elapsed = regrtest.run(
+        python, ["-j", str(args.jobs), "--rerun", *tests],
+        BUILD / "regrtest" / f"{args.kind}-series.log")
+    print(f"patchq: regrtest on {args.kind}: exit {status}, "
+          f"{elapsed:.0f} s")
+    return status
+
+
+def cmd_parity(args):
+    """Full regrtest on stock and patched; list what passes only on stock."""
+    logs = BUILD / "regrtest"
+    selection = list(args.tests)
+    results = {}
+    for kind in ("stock", "patched"):
+        status, output, elapsed = regrtest.run(
+            python_of(kind), ["-j", str(args.jobs), "--rerun", *selection],
+            logs / f"{kind}-full.log", echo=not args.quiet)
+        results[kind] = (regrtest.parse_summary(output), output, elapsed)
+    all_tests = regrtest.list_tests(python_of("stock"), selection)
+    lost = regrtest.regressions(all_tests, results["stock"][0],
+                                results["patched"][0])
+    report = [f"# regrtest parity, {time.strftime('%Y-%m-%d %H:%M')}",
+              f"test files selected: {len(all_tests)}"]
+    for kind, (sections, output, elapsed) in results.items():
+        failed = sections.get("failed", [])
+        report += [f"\n## {kind} ({elapsed / 60:.1f} min)",
+                   regrtest.totals(output),
+                   f"failed: {' '.join(failed) or 'none'}"]
+    report += ["\n## pass on stock, not on patched",
+               " ".join(lost) if lost else "none"]
+    text = "\n".join(report) + "\n"
+    (logs / "parity.txt").write_text(text)
+    print("\n" + text + f"(written to {logs / 'parity.txt'})")
+    return 1 if lost else 0
+
+
+def cmd_series_check(args):
+    options = builds.load_options(CONFIG)
+    tarball = upstream.obtain(DOWNLOADS)
+    problems = series.check(PATCHES)
+    if problems:
+        raise PatchqError("patches/ is inconsistent:\n  "
+                          + "\n  ".join(problems))
+    failures = seriescheck.check(BUILD / "series-check", tarball, PATCHES,
+                                 options["configure_args"], BUILD, args.jobs)
+    if failures:
+        print("\nseries-check FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nseries-check: every patch builds and passes its tests")
+    return 0
+
+
+def cmd_clean(args):
+    for builddir in BUILD.glob("*/"):
+        if (builddir / "Makefile").exists() and (builddir / "pybuilddir.txt"
+                                                  ).exists():
+            builds.make(builddir, BUILD, 1, "clean")
+
+
+def cmd_distclean(args):
+    """Remove build/ but the downloaded tarball, unless build/src holds
+    unexported work."""
+    if SRC.exists():
+        srctree.refuse_if_unexported(SRC, PATCHES, "remove build/")
+    for child in BUILD.iterdir() if BUILD.exists() else ():
+        if child == DOWNLOADS:
+            continue
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    print("patchq: removed build/ (kept the cached tarball)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="patchq",
+        description="Keep the patch series over pristine CPython "
+                    f"{upstream.VERSION}.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("configure", help="obtain and verify the tarball, "
+                       "set up build/src, configure build/patched")
+    p.add_argument("--upstream-tarball", type=Path, metavar="PATH",
+                   help=f"use this {upstream.TARBALL} (or Python-"
+                   f"{upstream.VERSION}.tar.xz) instead of fetching it")
+    p.set_defaults(func=cmd_configure)
+
+    jobs = argparse.ArgumentParser(add_help=False)
+    jobs.add_argument("-j", "--jobs", type=int, default=os.cpu_count())
+
+    p = sub.add_parser("build", parents=[jobs], help="build interpreters")
+    p.add_argument("kinds", nargs="+", choices=sorted(BUILD_DIRS))
+    p.set_defaults(func=cmd_build)
+
+    sub.add_parser("export", help="write patches/ from build/src"
+                   ).set_defaults(func=cmd_export)
+    sub.add_parser("status", help="is patches/ consistent and complete?"
+                   ).set_defaults(func=cmd_status)
+    sub.add_parser("tests", help="print the regrtest names for the series"
+                   ).set_defaults(func=cmd_tests)
+
+    p = sub.add_parser("regrtest", parents=[jobs],
+                       help="run regrtest (default: the series' tests)")
+    p.add_argument("kind", choices=sorted(BUILD_DIRS))
+    p.add_argument("tests", nargs="*")
+    p.set_defaults(func=cmd_regrtest)
+
+    p = sub.add_parser("parity", parents=[jobs],
+                       help="full regrtest on stock and patched, compared")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("tests", nargs="*", help="restrict to these tests")
+    p.set_defaults(func=cmd_parity)
+
+    sub.add_parser("series-check", parents=[jobs],
+                   help="apply, build and test the patches one by one"
+                   ).set_defaults(func=cmd_series_check)
+    sub.add_parser("clean").set_defaults(func=cmd_clean)
+    sub.add_parser("distclean").set_defaults(func=cmd_distclean)
+
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "configure":
+        # Whatever patchq does not know belongs to CPython's configure.
+        args.cpython_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.func(args) or 0
+    except PatchqError as err:
+        print(f"patchq: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

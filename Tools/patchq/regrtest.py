@@ -1,0 +1,115 @@
+"""Run CPython's regrtest on a build and compare stock with patched."""
+
+import re
+import subprocess
+import sys
+import time
+
+from . import series
+
+SECTION = re.compile(r"^(\d+) (?:re-run )?tests? (.+):$")
+# Sections of regrtest's summary that mean "this test file did not pass".
+NOT_PASSED = ("failed", "omitted", "skipped", "skipped (resource denied)",
+              "run no tests")
+# The C code and test modules the series touches (SPEC 7); their tests run
+# with every `make test`, next to the test files the patches themselves add.
+SERIES_MODULE_TESTS = ["test_sys", "test_import", "test_importlib",
+                       "test_codecs", "test_builtin", "test_capi",
+                       "test_threading", "test_audit", "test_descr"]
+
+
+def parse_summary(output):
+    """Map each summary title ("failed", "skipped", ...) to its tests."""
+    sections = {}
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        match = SECTION.match(line)
+        if not match:
+            continue
+        names = []
+        for follow in lines[i + 1:]:
+            if not follow.startswith("    "):
+                break
+            names += follow.split()
+        sections[match.group(2)] = names
+    return sections
+
+
+def totals(output):
+    """The 'Total test files: run=...' and 'Result: ...' lines."""
+    keep = [line for line in output.splitlines()
+            if line.startswith(("Total test files:", "Total tests:",
+                                "Result:", "Total duration:"))]
+    return "\n".join(keep)
+
+
+def passed(all_tests, sections):
+    bad = set()
+    for title in NOT_PASSED:
+        bad.update(sections.get(title, ()))
+    return set(all_tests) - bad
+
+
+def regressions(all_tests, stock_sections, patched_sections):
+    """Tests that pass on stock and do not pass on patched."""
+    return sorted(passed(all_tests, stock_sections)
+                  - passed(all_tests, patched_sections))
+
+
+def list_tests(python, args=()):
+    out = subprocess.run([str(python), "-m", "test", "--list-tests", *args],
+                         stdout=subprocess.PIPE, text=True, check=True)
+    return out.stdout.split()
+
+
+def run(python, args, log_path, echo=True):
+    """Run regrtest, teeing its output to log_path; return the output."""
+    cmd = [str(python), "-m", "test", *args]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with open(log_path, "w") as log:
+        log.write("$ " + " ".join(cmd) + "\n")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        chunks = []
+        for line in proc.stdout:
+            chunks.append(line)
+            log.write(line)
+            if echo:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        proc.wait()
+        elapsed = time.monotonic() - start
+        log.write(f"\n# exit status {proc.returncode}, {elapsed:.0f} s\n")
+    return proc.returncode, "".join(chunks), elapsed
+
+
+def test_names_in_patch(text):
+    """regrtest names of the test files a patch adds or changes."""
+    names = set()
+    for path in re.findall(r"^\+\+\+ b/(Lib/test/\S+)$", text, re.MULTILINE):
+        parts = path[len("Lib/test/"):].split("/")
+        if not parts[0].startswith("test_"):
+            continue
+        if len(parts) == 1:
+            if parts[0].endswith(".py"):
+                names.add(parts[0][:-3])
+        elif parts[-1].startswith("test_") and parts[-1].endswith(".py"):
+            names.add(parts[0] + "." + parts[-1][:-3])
+        else:
+            names.add(parts[0])
+    return names
+
+
+def series_tests(patches_dir, only=None):
+    """The tests to run for the series (or for the named patch only)."""
+    names = set()
+    for name in series.read(patches_dir / "series"):
+        if only is None or name == only:
+            names |= test_names_in_patch((patches_dir / name).read_text())
+    if only is None:
+        names |= set(SERIES_MODULE_TESTS)
+    # A package test already covers its own submodules.
+    packages = {n for n in names if "." not in n}
+    return sorted(n for n in names if n.split(".")[0] not in packages
+                  or "." not in n)
