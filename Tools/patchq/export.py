@@ -80,4 +80,5 @@ def export(src, patches_dir, log=print):
             (patches_dir / name).unlink()
             log(f"patchq: removed {name}")
     series.write(patches_dir / "series", names)
+    srctree.record_synced(src, srctree.file_patch_ids(patches_dir))
     return names

@@ -7,7 +7,7 @@ import time
 
 from . import series
 
-SECTION = re.compile(r"^(\d+) (?:re-run )?tests? (.+):$")
+SECTION = re.compile(r"^(\d+) (re-run )?tests?(?: (.+))?:$")
 # Sections of regrtest's summary that mean "this test file did not pass".
 NOT_PASSED = ("failed", "omitted", "skipped", "skipped (resource denied)",
               "run no tests")
@@ -31,7 +31,7 @@ def parse_summary(output):
             if not follow.startswith("    "):
                 break
             names += follow.split()
-        sections[match.group(2)] = names
+        sections["re-run" if match.group(2) else match.group(3)] = names
     return sections
 
 

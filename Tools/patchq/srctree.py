@@ -59,6 +59,22 @@ def _dated_env(date):
 def apply_series(src, patches_dir):
     for name in series.read(patches_dir / "series"):
         am(src, patches_dir / name)
+    record_synced(src, file_patch_ids(patches_dir))
+
+
+# The patch ids of patches/ when the tree was last applied or exported:
+# a commit with one of them came from patches/, so it is not unexported
+# work even if patches/ has since dropped it (after a pull, say).
+SYNCED = "patchq-synced"
+
+
+def record_synced(src, ids):
+    (src / ".git" / SYNCED).write_text("".join(i + "\n" for i in ids))
+
+
+def synced(src):
+    path = src / ".git" / SYNCED
+    return set(path.read_text().split()) if path.exists() else set()
 
 
 def am(src, patch):
@@ -111,7 +127,7 @@ def unexported_work(src, patches_dir):
         found.append(f"{count} file(s) with uncommitted changes "
                      f"or untracked files")
     if git(src, "rev-parse", "--verify", "-q", TAG, check=False).strip():
-        exported = set(file_patch_ids(patches_dir))
+        exported = set(file_patch_ids(patches_dir)) | synced(src)
         missing = [c for c, pid in zip(commits(src), commit_patch_ids(src))
                    if pid not in exported]
         if missing:
@@ -135,10 +151,12 @@ def refuse_if_unexported(src, patches_dir, action):
 
 
 def holds_series(src, patches_dir):
-    """True when src has every patch of the series, in order (it may have
-    more: commits a developer has not exported yet)."""
+    """True when src has every patch of the series, in order, and no patch
+    that came from an older patches/ (it may have more: commits a
+    developer has not exported yet)."""
     wanted = file_patch_ids(patches_dir)
-    have = [pid for pid in commit_patch_ids(src) if pid in set(wanted)]
+    known = set(wanted) | synced(src)
+    have = [pid for pid in commit_patch_ids(src) if pid in known]
     return have == wanted
 
 

@@ -1,0 +1,63 @@
+# Realms for CPython: the patch series over pristine CPython 3.13.5.
+# `make help` lists the targets.  The work is done by Tools/patchq (run by
+# the host python3); this file only names the jobs.
+
+PYTHON ?= python3
+JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+PATCHQ = PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m patchq
+VENV = build/venv
+PYTEST = $(VENV)/bin/python -m pytest
+
+.PHONY: all stock info export status series-check test test-tooling \
+	test-regrtest test-full install clean distclean help
+
+all:  ## build the patched interpreter in build/patched
+	$(PATCHQ) build patched -j$(JOBS)
+
+stock:  ## build the unpatched interpreter in build/stock, same tarball
+	$(PATCHQ) build stock -j$(JOBS)
+
+info: all stock  ## build both and print what they are
+	@for b in stock patched; do \
+	  printf '%-8s %s\n         ' $$b "$(CURDIR)/build/$$b/python"; \
+	  build/$$b/python -c 'import sys; print(sys.version)'; \
+	done
+
+export:  ## write patches/ from the commits of build/src
+	$(PATCHQ) export
+
+status:  ## does patches/ hold everything build/src has?
+	$(PATCHQ) status
+
+series-check:  ## apply the patches one by one, build and test each
+	$(PATCHQ) series-check -j$(JOBS)
+
+$(VENV)/bin/pytest:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -r tests/requirements.txt
+
+test: test-tooling test-regrtest  ## pytest suite + the series' regrtests
+
+test-tooling: all stock $(VENV)/bin/pytest
+	$(PYTEST) tests
+
+test-regrtest: all
+	$(PATCHQ) regrtest patched -j$(JOBS)
+
+test-full: all stock  ## full regrtest on stock and patched, compared
+	$(PATCHQ) parity -j$(JOBS) --quiet
+
+install: all  ## install the patched interpreter under PREFIX
+	$(MAKE) -C build/patched install prefix=$(PREFIX)
+
+clean:  ## make clean in every build directory
+	$(PATCHQ) clean
+
+distclean:  ## remove build/ (refused while build/src has unexported work)
+	$(PATCHQ) distclean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	  sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16

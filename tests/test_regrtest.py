@@ -1,0 +1,80 @@
+from patchq import regrtest
+
+SUMMARY = """\
+== Tests result: FAILURE ==
+
+10 slowest tests:
+- test_concurrent_futures: 2 min 3 sec
+
+2 tests skipped:
+    test_winreg test_winsound
+
+1 test skipped (resource denied):
+    test_network
+
+1 re-run test:
+    test_flaky
+
+3 tests failed:
+    test_cmd_line test_compileall
+    test_socket
+
+470 tests OK.
+
+Total duration: 9 min 12 sec
+Total tests: run=44,000 failures=3 skipped=1,500
+Total test files: run=476/478 failed=3 skipped=2 rerun=1
+Result: FAILURE
+"""
+
+
+def test_parse_summary_reads_every_section():
+    sections = regrtest.parse_summary(SUMMARY)
+    assert sections["failed"] == ["test_cmd_line", "test_compileall",
+                                  "test_socket"]
+    assert sections["skipped"] == ["test_winreg", "test_winsound"]
+    assert sections["skipped (resource denied)"] == ["test_network"]
+    assert sections["re-run"] == ["test_flaky"]
+
+
+def test_totals_keeps_the_closing_lines():
+    text = regrtest.totals(SUMMARY)
+    assert "Total test files: run=476/478 failed=3" in text
+    assert "Result: FAILURE" in text
+    assert "slowest" not in text
+
+
+def test_regressions_are_what_passes_on_stock_only():
+    all_tests = ["test_a", "test_b", "test_c", "test_d", "test_e"]
+    stock = {"failed": ["test_a"], "skipped": ["test_e"]}
+    patched = {"failed": ["test_a", "test_b"], "skipped": ["test_c"],
+               "omitted": []}
+    assert regrtest.regressions(all_tests, stock, patched) == [
+        "test_b", "test_c"]
+    assert regrtest.regressions(all_tests, stock, stock) == []
+
+
+def test_test_names_in_patch():
+    patch = """\
+--- a/Lib/test/test_audit.py
++++ b/Lib/test/test_audit.py
+--- a/Lib/test/audit-tests.py
++++ b/Lib/test/audit-tests.py
+--- /dev/null
++++ b/Lib/test/test_capi/test_builtins.py
++++ b/Lib/test/test_importlib/resources/data01/x.txt
++++ b/Lib/test/support/__init__.py
++++ b/Modules/_testcapi/structmember.c
+"""
+    assert regrtest.test_names_in_patch(patch) == {
+        "test_audit", "test_capi.test_builtins", "test_importlib"}
+
+
+def test_series_tests_includes_the_patch_tests(tmp_path):
+    (tmp_path / "0001-x.patch").write_text(
+        "+++ b/Lib/test/test_audit.py\n+++ b/Lib/test/test_realm.py\n")
+    (tmp_path / "series").write_text("0001-x.patch\n")
+    assert regrtest.series_tests(tmp_path, only="0001-x.patch") == [
+        "test_audit", "test_realm"]
+    every = regrtest.series_tests(tmp_path)
+    assert "test_realm" in every and "test_sys" in every
