@@ -91,16 +91,29 @@ def test_a_dropped_patch_is_removed(queue):
     assert not (patches / "0002-reword-the-readme.patch").exists()
 
 
-def test_export_refuses_uncommitted_edits(queue):
+def test_export_carries_commits_only_and_says_so(queue):
     src, patches = queue
+    before = snapshot(patches)
     (src / "README").write_text("edited\n")
-    with pytest.raises(PatchqError, match="uncommitted"):
-        export.export(src, patches, log=lambda *a: None)
+    said = []
+    export.export(src, patches, log=said.append)
+    assert snapshot(patches) == before
+    assert any("1 uncommitted change(s)" in line for line in said)
+    assert srctree.unexported_work(src, patches)
 
 
 def test_an_exported_tree_has_no_unexported_work(queue):
     src, patches = queue
     assert srctree.unexported_work(src, patches) == []
+
+
+def test_bytecode_written_by_a_build_is_not_work(queue):
+    src, patches = queue
+    (src / "Lib" / "__pycache__").mkdir()
+    (src / "Lib" / "__pycache__" / "mod.cpython-313.pyc").write_bytes(b"\0")
+    assert srctree.unexported_work(src, patches) == []
+    git(src, "add", "-A")
+    assert "__pycache__" not in git(src, "diff", "--cached", "--name-only")
 
 
 @pytest.mark.parametrize("make_work", ["commit", "edit", "untracked"])

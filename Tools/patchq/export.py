@@ -57,12 +57,11 @@ def export(src, patches_dir, log=print):
     if srctree.in_progress(src):
         raise PatchqError(f"a git operation is in progress in {src}; "
                           f"finish it before exporting")
-    dirty = git(src, "status", "--porcelain", "--untracked-files=no")
+    dirty = git(src, "status", "--porcelain")
     if dirty.strip():
-        raise PatchqError(
-            f"{src} has uncommitted changes, which export would not "
-            f"carry:\n{dirty}Commit them there first "
-            f"(git -C {src} commit -a, or --amend / --fixup).")
+        log(f"patchq: note: {len(dirty.splitlines())} uncommitted change(s) "
+            f"in {src} are not exported; commit them there "
+            f"(git commit, --amend or --fixup) and export again")
     patches_dir.mkdir(exist_ok=True)
     shas = srctree.commits(src)
     subjects = [git(src, "log", "-1", "--format=%s", c).strip()

@@ -18,6 +18,10 @@ TAG = "upstream"
 UPSTREAM_AUTHOR = "CPython upstream <python-dev@python.org>"
 UPSTREAM_DATE = "2025-06-11T00:00:00Z"   # the 3.13.5 release
 IDENTITY = ["-c", "user.name=patchq", "-c", "user.email=patchq@localhost"]
+# Release tarballs ship no .gitignore, yet running a build's python writes
+# bytecode next to the sources: keep it out of commits and of the check
+# for unexported work.
+EXCLUDE = "__pycache__/\n*.pyc\n"
 
 
 def unpack(tarball, dest, topdir):
@@ -37,6 +41,8 @@ def create(src, tarball, topdir, patches_dir):
         raise PatchqError(f"{src} exists; refusing to replace it")
     unpack(tarball, src, topdir)
     git(src, "init", "-q", "-b", "main")
+    with open(src / ".git" / "info" / "exclude", "a") as exclude:
+        exclude.write(EXCLUDE)
     # The tarball ships upstream's .gitignore; add ignored files too, so
     # the commit is the whole tarball.
     git(src, "add", "--all", "--force", ".")
