@@ -1,0 +1,90 @@
+"""python3 -m bench: the lookup-cost table, stock against patched."""
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+from . import cext, measure, report
+from .workloads import WORKLOADS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="bench", description="Measure the lookups builtins-scoped "
+        "state adds: instructions per operation (callgrind) and ns per "
+        "operation, stock against patched, in one interleaved run.")
+    parser.add_argument("--stock", type=Path,
+                        default=ROOT / "build/stock/python")
+    parser.add_argument("--patched", type=Path,
+                        default=ROOT / "build/patched/python")
+    parser.add_argument("--out", type=Path, default=ROOT / "build/bench")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="only the operations whose name contains TEXT")
+    parser.add_argument("--no-realm", action="store_true",
+                        help="skip the rows measured inside a realm")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny counts: checks the harness, not the cost")
+    return parser.parse_args(argv)
+
+
+def has_realms(python):
+    import subprocess
+    code = "import builtins; print(hasattr(builtins, '__sys__'))"
+    out = subprocess.run([str(python), "-c", code], text=True,
+                         stdout=subprocess.PIPE, check=True).stdout
+    return out.strip() == "True"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    builds = {"stock": args.stock, "patched": args.patched}
+    for name, python in builds.items():
+        if not python.exists():
+            sys.exit(f"bench: {python} does not exist (make {name})")
+    paths = {name: [cext.build(python, args.out / "ext" / name)]
+             for name, python in builds.items()}
+    realm = not args.no_realm and has_realms(args.patched)
+    counts = dict(n1=10, n2=110) if args.quick else {}
+    timing = dict(n=1000, repeat=1) if args.quick else {}
+    workloads = [w for w in WORKLOADS
+                 if not args.only or args.only.lower() in w.name.lower()]
+    runs = [("stock", "stock", False), ("patched", "patched", False)]
+    if realm:
+        runs.append(("realm", "patched", True))
+    results = {}
+    for index, workload in enumerate(workloads, 1):
+        print(f"[{index}/{len(workloads)}] {workload.name}", flush=True)
+        results[workload.name] = {}
+        for label, build, in_realm in runs:   # interleaved, per operation
+            python = builds[build]
+            results[workload.name][label] = {
+                "ir": measure.instructions_per_op(
+                    python, workload, in_realm, paths[build], **counts),
+                "ns": measure.ns_per_op(
+                    python, workload, in_realm, paths[build], **timing),
+            }
+    rows = report.rows(results)
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": platform.machine(), "processor": platform.processor(),
+            "stock": str(args.stock), "patched": str(args.patched),
+            "realm rows": "hand-made realm (builtins with their own __sys__)"
+                          if realm else "not measured"}
+    ir = report.table(rows, "ir", "Instructions per operation (callgrind)")
+    ns = report.table(rows, "ns", "Time per operation, ns (best of 5)")
+    print(f"\n{ir}\n\n{ns}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "lookups.json").write_text(report.to_json(rows, meta))
+    (args.out / "lookups.md").write_text(
+        f"## Lookup cost, {meta['date']}\n\n"
+        + report.markdown(rows, "ir", "Instructions per operation") + "\n"
+        + report.markdown(rows, "ns", "Nanoseconds per operation"))
+    print(f"\nwritten: {args.out / 'lookups.json'}, {args.out / 'lookups.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

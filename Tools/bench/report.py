@@ -1,0 +1,58 @@
+"""Ratios and tables of the lookup benchmark."""
+
+import json
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def rows(results):
+    """results: {workload: {"stock": {...}, "patched": {...},
+    "realm": {...}}} each with "ir" and "ns"; adds the ratios."""
+    out = []
+    for name, r in results.items():
+        row = {"operation": name}
+        for unit in ("ir", "ns"):
+            stock = r.get("stock", {}).get(unit)
+            patched = r.get("patched", {}).get(unit)
+            realm = r.get("realm", {}).get(unit)
+            row[unit] = {"stock": stock, "patched": patched, "realm": realm,
+                         "patched/stock": ratio(patched, stock),
+                         "realm/patched": ratio(realm, patched)}
+        out.append(row)
+    return out
+
+
+def _fmt(value, digits):
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+COLUMNS = [("stock", 1), ("patched", 1), ("patched/stock", 3),
+           ("realm", 1), ("realm/patched", 3)]
+
+
+def table(rows_, unit, title):
+    header = ["operation"] + [c for c, _ in COLUMNS]
+    lines = [[r["operation"]] + [_fmt(r[unit][c], d) for c, d in COLUMNS]
+             for r in rows_]
+    widths = [max(len(x) for x in col) for col in zip(header, *lines)]
+    fmt = "  ".join(["{:<%d}" % widths[0]]
+                    + ["{:>%d}" % w for w in widths[1:]])
+    return "\n".join([title, fmt.format(*header)]
+                     + [fmt.format(*line) for line in lines])
+
+
+def markdown(rows_, unit, title):
+    header = ["operation"] + [c for c, _ in COLUMNS]
+    out = [f"### {title}", "", "| " + " | ".join(header) + " |",
+           "|" + "---|" * len(header)]
+    for r in rows_:
+        out.append("| " + " | ".join(
+            [r["operation"]] + [_fmt(r[unit][c], d) for c, d in COLUMNS])
+            + " |")
+    return "\n".join(out) + "\n"
+
+
+def to_json(rows_, meta):
+    return json.dumps({"meta": meta, "rows": rows_}, indent=2) + "\n"

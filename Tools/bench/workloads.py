@@ -1,0 +1,41 @@
+"""The lookups SPEC 6 measures, as code run in a child interpreter.
+
+Each workload gives the code of n operations; the harness runs it with two
+values of n and divides the difference, so start-up and setup cancel out.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    setup: str  # run where the loop runs (in the realm, for realm rows)
+    loop: str   # a format string with {n}: the code of n operations
+    prelude: str = ""  # run in the host first, before any realm exists
+
+
+SINK = ("import sys\n"
+        "class Sink:\n"
+        "    def write(self, text): pass\n"
+        "    def flush(self): pass\n"
+        "sys.stdout = Sink()\n")
+
+WORKLOADS = [
+    Workload("import json (cached)", "import json",
+             "for _ in range({n}):\n    import json"),
+    Workload("from json import dumps", "import json",
+             "for _ in range({n}):\n    from json import dumps"),
+    Workload("print() to a sink", "",
+             "for _ in range({n}):\n    print('x')", prelude=SINK),
+    Workload("codecs.lookup('utf-8')", "import codecs",
+             "for _ in range({n}):\n    codecs.lookup('utf-8')"),
+    Workload("PySys_GetObject", "import _lookupbench",
+             "_lookupbench.sys_getobject({n})"),
+    Workload("PyImport_GetModuleDict", "import _lookupbench",
+             "_lookupbench.import_getmoduledict({n})"),
+    Workload("PyImport_GetModule", "import _lookupbench",
+             "_lookupbench.import_getmodule({n}, 'json')"),
+    Workload("PyEval_GetBuiltins", "import _lookupbench",
+             "_lookupbench.eval_getbuiltins({n})"),
+]
