@@ -1,0 +1,87 @@
+"""The benchmark harness: arithmetic, parsing, and a smoke run against
+both built interpreters (tiny counts: it checks the harness, not the
+cost; no assertion here is about timing)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from bench import measure, report
+from bench.workloads import WORKLOADS, Workload
+
+BUILD = ROOT / "build"
+
+
+def test_ratios_and_missing_values():
+    rows = report.rows({"op": {"stock": {"ir": 100.0, "ns": 10.0},
+                               "patched": {"ir": 102.0, "ns": 12.0}}})
+    ir = rows[0]["ir"]
+    assert ir["patched/stock"] == pytest.approx(1.02)
+    assert ir["realm"] is None and ir["realm/patched"] is None
+    assert rows[0]["ns"]["patched/stock"] == pytest.approx(1.2)
+    assert report.ratio(5.0, 0) is None
+
+
+def test_table_and_markdown_show_every_row():
+    rows = report.rows({"a": {"stock": {"ir": 1.0, "ns": 1.0},
+                              "patched": {"ir": 2.0, "ns": 1.0},
+                              "realm": {"ir": 3.0, "ns": 1.0}}})
+    text = report.table(rows, "ir", "title")
+    assert text.splitlines()[0] == "title"
+    assert "2.000" in text and "1.500" in text
+    md = report.markdown(rows, "ir", "t")
+    assert "| a | 1.0 | 2.0 | 2.000 | 3.0 | 1.500 |" in md
+    data = json.loads(report.to_json(rows, {"date": "d"}))
+    assert data["rows"][0]["ir"]["realm"] == 3.0
+
+
+def test_instruction_count_is_parsed_from_callgrind(monkeypatch):
+    counts = iter([1000, 3000])
+
+    class Proc:
+        returncode = 0
+        stdout = ""
+
+        def __init__(self):
+            self.stderr = f"==1== Collected : {next(counts)}\n"
+
+    monkeypatch.setattr(measure, "_run", lambda cmd: Proc())
+    w = Workload("x", "", "pass")
+    assert measure.instructions_per_op("python", w, n1=10, n2=30) == 100.0
+
+
+def test_a_failing_child_is_reported(tmp_path):
+    bad = Workload("broken", "raise SystemExit('setup failed')", "pass")
+    with pytest.raises(measure.MeasureError, match="setup failed"):
+        measure.ns_per_op(sys.executable, bad, n=10, repeat=1)
+
+
+def test_workload_names_are_unique():
+    names = [w.name for w in WORKLOADS]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="no valgrind")
+def test_smoke_run_against_both_builds(tmp_path):
+    for kind in ("stock", "patched"):
+        if not (BUILD / kind / "python").exists():
+            pytest.skip(f"build/{kind} is not built")
+    out = tmp_path / "bench"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "PySys",
+         "--out", str(out)],
+        cwd=ROOT, env={"PYTHONPATH": str(ROOT / "Tools"),
+                       "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode == 0, proc.stdout
+    data = json.loads((out / "lookups.json").read_text())
+    row, = data["rows"]
+    assert row["operation"] == "PySys_GetObject"
+    for column in ("stock", "patched", "realm"):
+        assert row["ir"][column] > 0, column
+        assert row["ns"][column] > 0, column
+    assert "PySys_GetObject" in (out / "lookups.md").read_text()
