@@ -78,3 +78,27 @@ def test_series_tests_includes_the_patch_tests(tmp_path):
         "test_audit", "test_realm"]
     every = regrtest.series_tests(tmp_path)
     assert "test_realm" in every and "test_sys" in every
+
+
+def test_regrtest_children_get_a_working_sigint(tmp_path):
+    """Even when started with SIGINT ignored (a background job of a
+    non-interactive shell), the interpreter under test raises
+    KeyboardInterrupt for _thread.interrupt_main()."""
+    import signal
+    import subprocess
+    import sys
+    script = tmp_path / "fake_python"
+    # regrtest.run() calls `python -m test ...`; stand in for python.
+    script.write_text(
+        "#!/bin/sh\nexec " + sys.executable + " -c 'import signal; "
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)'\n")
+    script.chmod(0o755)
+    code = (f"import signal, sys; sys.path.insert(0, {str(regrtest.__file__.rsplit('/', 2)[0])!r})\n"
+            "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "from patchq import regrtest\n"
+            f"status, out, _ = regrtest.run({str(script)!r}, [], "
+            f"__import__('pathlib').Path({str(tmp_path / 'log')!r}), echo=False)\n"
+            "print(out.strip())")
+    out = subprocess.run([sys.executable, "-c", code], text=True,
+                         stdout=subprocess.PIPE, check=True).stdout
+    assert out.strip() == "True"

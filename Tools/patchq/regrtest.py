@@ -1,6 +1,7 @@
 """Run CPython's regrtest on a build and compare stock with patched."""
 
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -62,19 +63,32 @@ def list_tests(python, args=()):
     return out.stdout.split()
 
 
+# A worker hung for this long is killed and the test reported as failed.
+TIMEOUT = ["--timeout", "1200"]
+
+
+def _default_sigint():
+    # A job started in the background of a non-interactive shell inherits
+    # an ignored SIGINT, and Python then installs no KeyboardInterrupt
+    # handler: the tests of _thread.interrupt_main() fail or hang.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(python, args, log_path, echo=True):
     """Run regrtest, teeing its output to log_path; return the output."""
-    cmd = [str(python), "-m", "test", *args]
+    cmd = [str(python), "-m", "test", *TIMEOUT, *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with open(log_path, "w") as log:
         log.write("$ " + " ".join(cmd) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True,
+                                preexec_fn=_default_sigint)
         chunks = []
         for line in proc.stdout:
             chunks.append(line)
             log.write(line)
+            log.flush()
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
