@@ -9,7 +9,7 @@ PATCHQ = PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m patchq
 VENV = build/venv
 PYTEST = $(VENV)/bin/python -m pytest
 
-.PHONY: all stock info bench export status series-check test test-tooling \
+.PHONY: all stock info bench pyperformance export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -26,6 +26,9 @@ info: all stock  ## build both and print what they are
 
 bench: all stock  ## the lookup-cost table, stock against patched (build/bench/)
 	PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m bench $(BENCH_ARGS)
+
+pyperformance: all stock  ## pyperformance --fast on both, pyperf compare_to -G
+	PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m bench.suite $(PYPERFORMANCE_ARGS)
 
 export:  ## write patches/ from the commits of build/src
 	$(PATCHQ) export
