@@ -9,7 +9,7 @@ PATCHQ = PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m patchq
 VENV = build/venv
 PYTEST = $(VENV)/bin/python -m pytest
 
-.PHONY: all stock info bench pyperformance export status series-check test test-tooling \
+.PHONY: all stock debug test-refleaks info bench pyperformance export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -17,6 +17,12 @@ all:  ## build the patched interpreter in build/patched
 
 stock:  ## build the unpatched interpreter in build/stock, same tarball
 	$(PATCHQ) build stock -j$(JOBS)
+
+debug:  ## the patched interpreter --with-pydebug, in build/debug
+	$(PATCHQ) build debug -j$(JOBS)
+
+test-refleaks: debug  ## the series' tests under -R 3:3 on build/debug
+	$(PATCHQ) regrtest debug -j$(JOBS) --refleaks
 
 info: all stock  ## build both and print what they are
 	@for b in stock patched; do \

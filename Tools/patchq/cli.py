@@ -12,7 +12,10 @@ from . import upstream
 from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
                     PatchqError)
 
-BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock"}
+BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock",
+              "debug": BUILD / "debug"}
+# Configure options a kind of build adds to the ones ./configure was given.
+EXTRA_ARGS = {"debug": ["--with-pydebug"]}
 
 
 def python_of(kind):
@@ -33,7 +36,7 @@ def cmd_configure(args):
 def ensure_sources(kind):
     """Verify the tarball and bring the sources of a build up to date."""
     tarball = upstream.obtain(DOWNLOADS)
-    if kind == "patched":
+    if kind in ("patched", "debug"):
         srctree.sync(SRC, tarball, upstream.TOPDIR, PATCHES)
         return SRC
     builds.prepare_pristine(PRISTINE, tarball)
@@ -45,7 +48,8 @@ def cmd_build(args):
     for kind in args.kinds:
         srcdir = ensure_sources(kind)
         builddir = BUILD_DIRS[kind]
-        builds.configure(srcdir, builddir, options["configure_args"], BUILD)
+        builds.configure(srcdir, builddir, options["configure_args"]
+                         + EXTRA_ARGS.get(kind, []), BUILD)
         print(f"patchq: building {builddir.relative_to(BUILD.parent)} "
               f"(make -j{args.jobs})", flush=True)
         start = time.monotonic()
@@ -73,14 +77,17 @@ def cmd_status(args):
 
 
 def cmd_tests(args):
-    print(" ".join(regrtest.series_tests(PATCHES)))
+    print(" ".join(regrtest.series_tests(PATCHES, modules=not args.new)))
 
 
 def cmd_regrtest(args):
     python = python_of(args.kind)
     tests = args.tests or regrtest.series_tests(PATCHES)
+    options = list(args.regrtest_options)
+    if args.refleaks:
+        options += ["-R", "3:3"]
     status, _, elapsed = regrtest.run(
-        python, ["-j", str(args.jobs), "--rerun", *tests],
+        python, ["-j", str(args.jobs), "--rerun", *options, *tests],
         BUILD / "regrtest" / f"{args.kind}-series.log")
     print(f"patchq: regrtest on {args.kind}: exit {status}, "
           f"{elapsed:.0f} s")
@@ -178,13 +185,18 @@ def main(argv=None):
                    ).set_defaults(func=cmd_export)
     sub.add_parser("status", help="is patches/ consistent and complete?"
                    ).set_defaults(func=cmd_status)
-    sub.add_parser("tests", help="print the regrtest names for the series"
-                   ).set_defaults(func=cmd_tests)
+    p = sub.add_parser("tests", help="print the regrtest names for the series")
+    p.add_argument("--new", action="store_true",
+                   help="only the test files the patches add or change")
+    p.set_defaults(func=cmd_tests)
 
     p = sub.add_parser("regrtest", parents=[jobs],
-                       help="run regrtest (default: the series' tests)")
+                       help="run regrtest (default: the series' tests); "
+                       "other options go to regrtest, e.g. -R 3:3")
     p.add_argument("kind", choices=sorted(BUILD_DIRS))
     p.add_argument("tests", nargs="*")
+    p.add_argument("--refleaks", action="store_true",
+                   help="hunt reference leaks (-R 3:3; needs build/debug)")
     p.set_defaults(func=cmd_regrtest)
 
     p = sub.add_parser("parity", parents=[jobs],
@@ -203,6 +215,8 @@ def main(argv=None):
     if args.command == "configure":
         # Whatever patchq does not know belongs to CPython's configure.
         args.cpython_args = extra
+    elif args.command == "regrtest":
+        args.regrtest_options = extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:

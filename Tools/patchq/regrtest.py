@@ -115,13 +115,14 @@ def test_names_in_patch(text):
     return names
 
 
-def series_tests(patches_dir, only=None):
-    """The tests to run for the series (or for the named patch only)."""
+def series_tests(patches_dir, only=None, modules=True):
+    """The tests to run for the series (or for the named patch only), with
+    the tests of the modules the series touches unless modules is false."""
     names = set()
     for name in series.read(patches_dir / "series"):
         if only is None or name == only:
             names |= test_names_in_patch((patches_dir / name).read_text())
-    if only is None:
+    if only is None and modules:
         names |= set(SERIES_MODULE_TESTS)
     # A package test already covers its own submodules.
     packages = {n for n in names if "." not in n}
