@@ -84,7 +84,6 @@ def test_regrtest_children_get_a_working_sigint(tmp_path):
     """Even when started with SIGINT ignored (a background job of a
     non-interactive shell), the interpreter under test raises
     KeyboardInterrupt for _thread.interrupt_main()."""
-    import signal
     import subprocess
     import sys
     script = tmp_path / "fake_python"

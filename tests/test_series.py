@@ -1,7 +1,6 @@
 """The real series in patches/ against the pinned upstream tarball."""
 
 import subprocess
-import sys
 
 import pytest
 

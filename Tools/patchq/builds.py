@@ -57,11 +57,10 @@ def configure(srcdir, builddir, args, build_root, log=print):
     stamp.write_text(json.dumps(wanted) + "\n")
 
 
-def make(builddir, build_root, jobs, target=None, extra=()):
+def make(builddir, build_root, jobs, target=None):
     cmd = ["make", "-C", str(builddir), f"-j{jobs}", "-s"]
     if target:
         cmd.append(target)
-    cmd += list(extra)
     proc = subprocess.run(cmd, env=compiler_env(build_root))
     if proc.returncode != 0:
         raise PatchqError(f"make {target or ''} failed in {builddir}")

@@ -5,7 +5,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 PATCHES = ROOT / "patches"
-SERIES = PATCHES / "series"
 SRC = BUILD / "src"            # git tree: upstream, then one commit per patch
 PRISTINE = BUILD / "upstream"  # plain unpacked tarball, the stock sources
 DOWNLOADS = BUILD / "downloads"
