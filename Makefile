@@ -8,6 +8,8 @@ PREFIX ?= /usr/local
 PATCHQ = PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m patchq
 VENV = build/venv
 PYTEST = $(VENV)/bin/python -m pytest
+# The harness runs in a venv of its own: pyperformance, pyperf, matplotlib.
+BENCH_PYTHON = build/bench/tools/bin/python
 
 .PHONY: all stock debug test-refleaks info bench pyperformance export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
@@ -30,11 +32,16 @@ info: all stock  ## build both and print what they are
 	  build/$$b/python -c 'import sys; print(sys.version)'; \
 	done
 
-bench: all stock  ## the lookup-cost table, stock against patched (build/bench/)
-	PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m bench $(BENCH_ARGS)
+$(BENCH_PYTHON): Tools/bench/requirements.txt
+	$(PYTHON) -m venv build/bench/tools
+	$(BENCH_PYTHON) -m pip install -q -r Tools/bench/requirements.txt
+	touch $@
 
-pyperformance: all stock  ## pyperformance --fast on both, pyperf compare_to -G
-	PYTHONPATH=$(CURDIR)/Tools $(PYTHON) -m bench.suite $(PYPERFORMANCE_ARGS)
+bench: all stock $(BENCH_PYTHON)  ## the lookup-cost table, stock against patched (build/bench/)
+	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench $(BENCH_ARGS)
+
+pyperformance: all stock $(BENCH_PYTHON)  ## pyperformance --fast on both, pyperf compare_to -G
+	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench.suite $(PYPERFORMANCE_ARGS)
 
 export:  ## write patches/ from the commits of build/src
 	$(PATCHQ) export

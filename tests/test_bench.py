@@ -85,3 +85,12 @@ def test_smoke_run_against_both_builds(tmp_path):
         assert row["ir"][column] > 0, column
         assert row["ns"][column] > 0, column
     assert "PySys_GetObject" in (out / "lookups.md").read_text()
+
+
+def test_chart_is_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    rows = report.rows({"op": {"stock": {"ir": 10.0, "ns": 1.0},
+                               "patched": {"ir": 11.0, "ns": 1.0},
+                               "realm": {"ir": 12.0, "ns": 1.0}}})
+    assert report.chart(rows, tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -82,7 +82,12 @@ def main(argv=None):
         f"## Lookup cost, {meta['date']}\n\n"
         + report.markdown(rows, "ir", "Instructions per operation") + "\n"
         + report.markdown(rows, "ns", "Nanoseconds per operation"))
-    print(f"\nwritten: {args.out / 'lookups.json'}, {args.out / 'lookups.md'}")
+    written = [args.out / "lookups.json", args.out / "lookups.md"]
+    if report.chart(rows, args.out / "lookups.png"):
+        written.append(args.out / "lookups.png")
+    else:
+        print("bench: no matplotlib here, no chart")
+    print("\nwritten: " + ", ".join(map(str, written)))
     return 0
 
 

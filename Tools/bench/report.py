@@ -54,5 +54,36 @@ def markdown(rows_, unit, title):
     return "\n".join(out) + "\n"
 
 
+def chart(rows_, path):
+    """A PNG of the instruction ratios, or False without matplotlib."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    names = [r["operation"] for r in rows_]
+    series = [("patched/stock", "patched / stock"),
+              ("realm/patched", "realm / patched (default builtins)")]
+    fig, ax = pyplot.subplots(figsize=(9, 0.5 * len(names) + 1.5))
+    height = 0.38
+    for i, (key, label) in enumerate(series):
+        values = [r["ir"][key] or 0 for r in rows_]
+        ax.barh([y + i * height for y in range(len(names))], values,
+                height=height, label=label)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.axvline(1.02, color="grey", linestyle="--", linewidth=0.8,
+               label="1.02")
+    ax.set_yticks([y + height / 2 for y in range(len(names))], names)
+    ax.invert_yaxis()
+    ax.set_xlabel("instructions per operation, ratio (callgrind)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    pyplot.close(fig)
+    return True
+
+
 def to_json(rows_, meta):
     return json.dumps({"meta": meta, "rows": rows_}, indent=2) + "\n"

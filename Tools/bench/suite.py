@@ -10,17 +10,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PYPERFORMANCE = "pyperformance==1.14.*"
+REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 
 
 def tools_venv(path):
-    """A venv of the host python holding pyperformance (and pyperf)."""
+    """The venv `make` prepares for the harness: pyperformance (and pyperf),
+    matplotlib; made here too when run by hand."""
     exe = path / "bin" / "pyperformance"
     if not exe.exists():
-        print(f"suite: installing {PYPERFORMANCE} in {path}", flush=True)
+        print(f"suite: installing {REQUIREMENTS.name} in {path}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install",
-                        "-q", PYPERFORMANCE], check=True)
+                        "-q", "-r", str(REQUIREMENTS)], check=True)
     return path
 
 
