@@ -12,8 +12,11 @@ def check(work, tarball, patches_dir, configure_args, build_root, jobs,
     names = series.read(patches_dir / "series")
     if not names:
         raise PatchqError("the series is empty")
-    # The scratch tree belongs to this tool alone, so it is always remade.
+    # The scratch tree and build belong to this tool alone, so they are
+    # always remade: a build left by a run over a longer series depends on
+    # files the first patches do not have (ccache keeps the rebuild cheap).
     shutil.rmtree(work / "src", ignore_errors=True)
+    shutil.rmtree(work / "patched", ignore_errors=True)
     empty = work / "no-patches"
     empty.mkdir(parents=True, exist_ok=True)
     srctree.create(work / "src", tarball, upstream.TOPDIR, empty)
