@@ -11,7 +11,7 @@ PYTEST = $(VENV)/bin/python -m pytest
 # The harness runs in a venv of its own: pyperformance, pyperf, matplotlib.
 BENCH_PYTHON = build/bench/tools/bin/python
 
-.PHONY: all stock debug test-refleaks info bench pyperformance export status series-check test test-tooling \
+.PHONY: all stock debug test-refleaks info bench pyperformance example export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -42,6 +42,9 @@ bench: all stock $(BENCH_PYTHON)  ## the lookup-cost table, stock against patche
 
 pyperformance: all stock $(BENCH_PYTHON)  ## pyperformance --fast on both, pyperf compare_to -G
 	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench.suite $(PYPERFORMANCE_ARGS)
+
+example: all  ## a test file per realm against a test file per subprocess
+	build/patched/python examples/isolated_tests/run.py $(EXAMPLE_ARGS)
 
 export:  ## write patches/ from the commits of build/src
 	$(PATCHQ) export

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from bench import measure, report
+from bench import measure, report, worlds
 from bench.workloads import WORKLOADS, Workload
 
 BUILD = ROOT / "build"
@@ -60,6 +60,19 @@ def test_a_failing_child_is_reported(tmp_path):
         measure.ns_per_op(sys.executable, bad, n=10, repeat=1)
 
 
+def test_worlds_table_shows_how_much_cheaper_a_realm_is():
+    rows = [{"operation": "create", "unit": "us", "realm": 500.0,
+             "subinterpreter": 5000.0, "ratio": 10.0},
+            {"operation": "call", "unit": "us", "realm": 0.02,
+             "subinterpreter": 7.0, "ratio": 350.0}]
+    text = worlds.table(rows, "T")
+    assert text.splitlines()[0] == "T"
+    assert "create (us)" in text and "10.0x" in text
+    assert "0.02" in text and "350.0x" in text
+    md = worlds.markdown(rows, "T")
+    assert "| call (us) | 0.02 | 7 | 350.0x |" in md
+
+
 def test_workload_names_are_unique():
     names = [w.name for w in WORKLOADS]
     assert len(names) == len(set(names))
@@ -85,6 +98,14 @@ def test_smoke_run_against_both_builds(tmp_path):
         assert row["ir"][column] > 0, column
         assert row["ns"][column] > 0, column
     assert "PySys_GetObject" in (out / "lookups.md").read_text()
+    operations = {row["operation"]: row for row in data["worlds"]}
+    assert set(operations) == {
+        "create and tear down", "tear down", "memory while open",
+        "create, import json, tear down", "call a function across"}
+    for name, row in operations.items():
+        assert row["subinterpreter"] > 0, name
+        assert row["realm"] >= 0 if row["unit"] == "KiB" else row["realm"] > 0
+    assert "Realm against subinterpreter" in proc.stdout
 
 
 def test_chart_is_a_png(tmp_path):

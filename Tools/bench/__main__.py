@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cext, measure, report
+from . import cext, measure, report, worlds
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,8 @@ def parse_args(argv):
     parser.add_argument("--only", metavar="TEXT",
                         help="only the operations whose name contains TEXT")
     parser.add_argument("--no-realm", action="store_true",
-                        help="skip the rows measured inside a realm")
+                        help="skip the rows measured inside a realm, and "
+                        "realms against subinterpreters")
     parser.add_argument("--quick", action="store_true",
                         help="tiny counts: checks the harness, not the cost")
     return parser.parse_args(argv)
@@ -33,10 +34,10 @@ def parse_args(argv):
 
 def has_realms(python):
     import subprocess
-    code = "import builtins; print(hasattr(builtins, '__sys__'))"
+    code = "import importlib.util; print(importlib.util.find_spec('realm'))"
     out = subprocess.run([str(python), "-c", code], text=True,
                          stdout=subprocess.PIPE, check=True).stdout
-    return out.strip() == "True"
+    return out.strip() != "None"
 
 
 def main(argv=None):
@@ -71,17 +72,24 @@ def main(argv=None):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"),
             "machine": platform.machine(), "processor": platform.processor(),
             "stock": str(args.stock), "patched": str(args.patched),
-            "realm rows": "hand-made realm (builtins with their own __sys__)"
-                          if realm else "not measured"}
+            "realm rows": "in a realm.Realm()" if realm else "not measured"}
     ir = report.table(rows, "ir", "Instructions per operation (callgrind)")
     ns = report.table(rows, "ns", "Time per operation, ns (best of 5)")
     print(f"\n{ir}\n\n{ns}")
+    md = (f"## Lookup cost, {meta['date']}\n\n"
+          + report.markdown(rows, "ir", "Instructions per operation") + "\n"
+          + report.markdown(rows, "ns", "Nanoseconds per operation"))
+    world_rows = []
+    if realm:
+        print("\n[realms] realms against subinterpreters", flush=True)
+        world_rows = worlds.measure(args.patched, n=3 if args.quick else 20)
+        title = "Realm against subinterpreter (patched build)"
+        print(f"\n{worlds.table(world_rows, title)}")
+        md += "\n" + worlds.markdown(world_rows, title)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "lookups.json").write_text(report.to_json(rows, meta))
-    (args.out / "lookups.md").write_text(
-        f"## Lookup cost, {meta['date']}\n\n"
-        + report.markdown(rows, "ir", "Instructions per operation") + "\n"
-        + report.markdown(rows, "ns", "Nanoseconds per operation"))
+    (args.out / "lookups.json").write_text(
+        report.to_json(rows, meta, worlds=world_rows))
+    (args.out / "lookups.md").write_text(md)
     written = [args.out / "lookups.json", args.out / "lookups.md"]
     if report.chart(rows, args.out / "lookups.png"):
         written.append(args.out / "lookups.png")

@@ -85,5 +85,6 @@ def chart(rows_, path):
     return True
 
 
-def to_json(rows_, meta):
-    return json.dumps({"meta": meta, "rows": rows_}, indent=2) + "\n"
+def to_json(rows_, meta, worlds=()):
+    return json.dumps({"meta": meta, "rows": rows_, "worlds": list(worlds)},
+                      indent=2) + "\n"

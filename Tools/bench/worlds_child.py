@@ -1,0 +1,123 @@
+"""Realms against subinterpreters, measured in this (patched) interpreter.
+
+    python worlds_child.py N
+    python worlds_child.py --memory realm|subinterpreter N
+
+The first prints a JSON list of [operation, realm value, subinterpreter
+value, unit]; times are the best of 5 rounds of N operations.  The second,
+run in a fresh process for each kind (freed memory is reused, not given
+back), prints the growth of the resident set while N of them are open, in
+KiB per instance.
+"""
+
+import gc
+import json
+import os
+import sys
+import time
+
+import _interpreters
+import realm
+
+
+def best_us(function, n, rounds=5):
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(n):
+            function()
+        best = min(best, (time.perf_counter() - start) / n)
+    return best * 1e6
+
+
+def resident_kib():
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGESIZE") / 1024
+
+
+def open_realm():
+    return realm.Realm()
+
+
+def close_realm(r):
+    r.close()
+
+
+def open_interp():
+    return _interpreters.create()
+
+
+def close_interp(interp):
+    _interpreters.destroy(interp)
+
+
+def memory_kib(make, drop, n):
+    gc.collect()
+    before = resident_kib()
+    worlds = [make() for _ in range(n)]
+    gc.collect()
+    grown = resident_kib() - before
+    for world in worlds:
+        drop(world)
+    return grown / n
+
+
+def teardown_us(make, drop, n, rounds=5):
+    best = float("inf")
+    for _ in range(rounds):
+        worlds = [make() for _ in range(n)]
+        start = time.perf_counter()
+        for world in worlds:
+            drop(world)
+        best = min(best, (time.perf_counter() - start) / n)
+    return best * 1e6
+
+
+def noop():
+    pass
+
+
+def main(n):
+    rows = []
+
+    def row(name, realm_value, interp_value, unit):
+        rows.append([name, realm_value, interp_value, unit])
+
+    row("create and tear down",
+        best_us(lambda: close_realm(open_realm()), n),
+        best_us(lambda: close_interp(open_interp()), n), "us")
+    row("tear down", teardown_us(open_realm, close_realm, n),
+        teardown_us(open_interp, close_interp, n), "us")
+
+    def realm_json():
+        with realm.Realm() as r:
+            r.exec("import json")
+
+    def interp_json():
+        interp = _interpreters.create()
+        _interpreters.exec(interp, "import json")
+        _interpreters.destroy(interp)
+
+    row("create, import json, tear down", best_us(realm_json, n),
+        best_us(interp_json, n), "us")
+
+    r = realm.Realm()
+    realm_noop = r.eval("lambda: None")
+    interp = _interpreters.create()
+    calls = n * 1000
+    row("call a function across", best_us(realm_noop, calls),
+        best_us(lambda: _interpreters.call(interp, noop), calls), "us")
+    r.close()
+    _interpreters.destroy(interp)
+    json.dump(rows, sys.stdout)
+
+
+KINDS = {"realm": (open_realm, close_realm),
+         "subinterpreter": (open_interp, close_interp)}
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--memory":
+        print(memory_kib(*KINDS[sys.argv[2]], int(sys.argv[3])))
+    else:
+        main(int(sys.argv[1]))
