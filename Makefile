@@ -10,8 +10,10 @@ VENV = build/venv
 PYTEST = $(VENV)/bin/python -m pytest
 # The harness runs in a venv of its own: pyperformance, pyperf, matplotlib.
 BENCH_PYTHON = build/bench/tools/bin/python
+PYPERF_LIB = build/bench/pyperf-lib
+PYPERF_VERSION = 2.10.0
 
-.PHONY: all stock debug test-refleaks info bench pyperformance example export status series-check test test-tooling \
+.PHONY: all stock debug test-refleaks asan test-asan freethreading test-freethreading info bench pyperformance example export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -26,6 +28,22 @@ debug:  ## the patched interpreter --with-pydebug, in build/debug
 test-refleaks: debug  ## the series' tests under -R 3:3 on build/debug
 	$(PATCHQ) regrtest debug -j$(JOBS) --refleaks
 
+asan:  ## the patched interpreter with ASan + UBSan, in build/asan
+	$(PATCHQ) build asan -j$(JOBS)
+
+# CPython's CI runs ASan without leak detection (the interpreter keeps
+# some memory until exit on purpose); UBSan stops at the first report.
+test-asan: asan  ## the series' tests under ASan + UBSan
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(PATCHQ) regrtest asan -j$(JOBS) $(ASAN_TESTS)
+
+freethreading:  ## the patched interpreter --disable-gil, in build/freethreading
+	$(PATCHQ) build freethreading -j$(JOBS)
+
+test-freethreading: freethreading  ## the series' tests on the free-threaded build
+	$(PATCHQ) regrtest freethreading -j$(JOBS)
+
 info: all stock  ## build both and print what they are
 	@for b in stock patched; do \
 	  printf '%-8s %s\n         ' $$b "$(CURDIR)/build/$$b/python"; \
@@ -37,7 +55,11 @@ $(BENCH_PYTHON): Tools/bench/requirements.txt
 	$(BENCH_PYTHON) -m pip install -q -r Tools/bench/requirements.txt
 	touch $@
 
-bench: all stock $(BENCH_PYTHON)  ## the lookup-cost table, stock against patched (build/bench/)
+# pyperf for the measured interpreters (pure Python, any version).
+$(PYPERF_LIB)/pyperf: $(BENCH_PYTHON)
+	$(BENCH_PYTHON) -m pip install -q --target $(PYPERF_LIB) "pyperf==$(PYPERF_VERSION)"
+
+bench: all stock $(BENCH_PYTHON) $(PYPERF_LIB)/pyperf  ## the lookup-cost table, stock against patched (build/bench/)
 	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench $(BENCH_ARGS)
 
 pyperformance: all stock $(BENCH_PYTHON)  ## pyperformance --fast on both, pyperf compare_to -G
@@ -55,10 +77,11 @@ status:  ## does patches/ hold everything build/src has?
 series-check:  ## apply the patches one by one, build and test each
 	$(PATCHQ) series-check -j$(JOBS)
 
-$(VENV)/bin/pytest:
+$(VENV)/bin/pytest: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -r tests/requirements.txt
+	touch $@
 
 test: test-tooling test-regrtest  ## pytest suite + the series' regrtests
 

@@ -6,12 +6,18 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pyperf
 import pytest
 
 from conftest import ROOT
 from bench import measure, report, worlds
 from bench.workloads import WORKLOADS, Workload
+
+# pyperf is pure Python: this environment's copy serves the interpreters
+# the harness measures too.
+PYPERF_LIB = Path(pyperf.__file__).resolve().parents[1]
 
 BUILD = ROOT / "build"
 
@@ -57,7 +63,9 @@ def test_instruction_count_is_parsed_from_callgrind(monkeypatch):
 def test_a_failing_child_is_reported(tmp_path):
     bad = Workload("broken", "raise SystemExit('setup failed')", "pass")
     with pytest.raises(measure.MeasureError, match="setup failed"):
-        measure.ns_per_op(sys.executable, bad, n=10, repeat=1)
+        measure.ns_per_op(sys.executable, bad, n=10,
+                          pyperf_args=["--debug-single-value"],
+                          pyperf_path=[PYPERF_LIB])
 
 
 def test_worlds_table_shows_how_much_cheaper_a_realm_is():
@@ -86,7 +94,7 @@ def test_smoke_run_against_both_builds(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "PySys",
-         "--out", str(out)],
+         "--out", str(out), "--pyperf-lib", str(PYPERF_LIB)],
         cwd=ROOT, env={"PYTHONPATH": str(ROOT / "Tools"),
                        "PATH": "/usr/bin:/bin"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

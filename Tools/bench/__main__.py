@@ -22,6 +22,10 @@ def parse_args(argv):
     parser.add_argument("--patched", type=Path,
                         default=ROOT / "build/patched/python")
     parser.add_argument("--out", type=Path, default=ROOT / "build/bench")
+    parser.add_argument("--pyperf-lib", type=Path,
+                        default=ROOT / "build/bench/pyperf-lib",
+                        help="where pyperf is installed for the measured "
+                        "interpreters (make bench puts it there)")
     parser.add_argument("--only", metavar="TEXT",
                         help="only the operations whose name contains TEXT")
     parser.add_argument("--no-realm", action="store_true",
@@ -46,11 +50,16 @@ def main(argv=None):
     for name, python in builds.items():
         if not python.exists():
             sys.exit(f"bench: {python} does not exist (make {name})")
+    if not (args.pyperf_lib / "pyperf").is_dir():
+        sys.exit(f"bench: no pyperf in {args.pyperf_lib} (make bench "
+                 "installs it there)")
     paths = {name: [cext.build(python, args.out / "ext" / name)]
              for name, python in builds.items()}
     realm = not args.no_realm and has_realms(args.patched)
     counts = dict(n1=10, n2=110) if args.quick else {}
-    timing = dict(n=1000, repeat=1) if args.quick else {}
+    timing = dict(pyperf_path=[args.pyperf_lib],
+                  pyperf_args=["--debug-single-value"] if args.quick
+                  else ["--fast"])
     workloads = [w for w in WORKLOADS
                  if not args.only or args.only.lower() in w.name.lower()]
     runs = [("stock", "stock", False), ("patched", "patched", False)]
@@ -62,11 +71,12 @@ def main(argv=None):
         results[workload.name] = {}
         for label, build, in_realm in runs:   # interleaved, per operation
             python = builds[build]
+            ns, ns_stdev = measure.ns_per_op(
+                python, workload, in_realm, paths[build], **timing)
             results[workload.name][label] = {
                 "ir": measure.instructions_per_op(
                     python, workload, in_realm, paths[build], **counts),
-                "ns": measure.ns_per_op(
-                    python, workload, in_realm, paths[build], **timing),
+                "ns": ns, "ns_stdev": ns_stdev,
             }
     rows = report.rows(results)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"),
@@ -74,7 +84,7 @@ def main(argv=None):
             "stock": str(args.stock), "patched": str(args.patched),
             "realm rows": "in a realm.Realm()" if realm else "not measured"}
     ir = report.table(rows, "ir", "Instructions per operation (callgrind)")
-    ns = report.table(rows, "ns", "Time per operation, ns (best of 5)")
+    ns = report.table(rows, "ns", "Time per operation, ns (pyperf mean)")
     print(f"\n{ir}\n\n{ns}")
     md = (f"## Lookup cost, {meta['date']}\n\n"
           + report.markdown(rows, "ir", "Instructions per operation") + "\n"

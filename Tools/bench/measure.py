@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 CHILD = Path(__file__).with_name("child.py")
@@ -16,14 +17,14 @@ class MeasureError(Exception):
     pass
 
 
-def _spec(workload, n, realm, repeat, path):
+def _spec(workload, n, realm, path):
     return json.dumps({"prelude": workload.prelude, "setup": workload.setup,
                        "loop": workload.loop, "n": n, "realm": realm,
-                       "repeat": repeat, "path": [str(p) for p in path]})
+                       "path": [str(p) for p in path]})
 
 
-def _run(cmd):
-    proc = subprocess.run(cmd, env=ENV, text=True, stdout=subprocess.PIPE,
+def _run(cmd, env=ENV):
+    proc = subprocess.run(cmd, env=env, text=True, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE)
     if proc.returncode != 0:
         raise MeasureError(f"{' '.join(cmd[:3])}... failed:\n"
@@ -35,7 +36,7 @@ def instructions(python, workload, n, realm=False, path=()):
     """Instructions the whole child executes for n operations."""
     proc = _run(["valgrind", "--tool=callgrind",
                  "--callgrind-out-file=/dev/null", str(python), str(CHILD),
-                 _spec(workload, n, realm, 0, path)])
+                 _spec(workload, n, realm, path)])
     match = re.search(r"Collected : (\d+)", proc.stderr)
     if not match:
         raise MeasureError("no instruction count in callgrind's output")
@@ -50,8 +51,18 @@ def instructions_per_op(python, workload, realm=False, path=(),
     return (high - low) / (n2 - n1)
 
 
-def ns_per_op(python, workload, realm=False, path=(), n=200_000, repeat=5):
-    """Best of repeat timed loops, in nanoseconds per operation."""
-    proc = _run([str(python), str(CHILD),
-                 _spec(workload, n, realm, repeat, path)])
-    return float(proc.stdout.split()[-1])
+def ns_per_op(python, workload, realm=False, path=(), n=1000,
+              pyperf_args=("--fast",), pyperf_path=()):
+    """Time per operation in nanoseconds: the mean pyperf measures, with
+    its standard deviation."""
+    import pyperf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        env = {**ENV, "PYTHONPATH": os.pathsep.join(map(str, pyperf_path))}
+        _run([str(python), str(CHILD), _spec(workload, n, realm, path),
+              "--pyperf", *pyperf_args, "--quiet", "-o", str(out),
+              "--inherit-environ", "PYTHONPATH,PYTHONNOUSERSITE"], env=env)
+        bench = pyperf.Benchmark.load(str(out))
+    stdev = bench.stdev() if bench.get_nvalue() > 1 else 0.0
+    return bench.mean() * 1e9, stdev * 1e9

@@ -20,6 +20,8 @@ def rows(results):
             row[unit] = {"stock": stock, "patched": patched, "realm": realm,
                          "patched/stock": ratio(patched, stock),
                          "realm/patched": ratio(realm, patched)}
+        row["ns_stdev"] = {label: r[label]["ns_stdev"] for label in r
+                           if "ns_stdev" in r[label]}
         out.append(row)
     return out
 

@@ -13,9 +13,18 @@ from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
                     PatchqError)
 
 BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock",
-              "debug": BUILD / "debug"}
+              "debug": BUILD / "debug", "asan": BUILD / "asan",
+              "freethreading": BUILD / "freethreading"}
 # Configure options a kind of build adds to the ones ./configure was given.
-EXTRA_ARGS = {"debug": ["--with-pydebug"]}
+# The sanitizer build is the one CPython's CI runs: ASan with pymalloc off,
+# so that every allocation is checked, and UBSan.
+EXTRA_ARGS = {"debug": ["--with-pydebug"],
+              "asan": ["--with-address-sanitizer",
+                       "--with-undefined-behavior-sanitizer",
+                       "--without-pymalloc"],
+              "freethreading": ["--disable-gil"]}
+# Every kind but stock builds the series.
+PATCHED_KINDS = set(BUILD_DIRS) - {"stock"}
 
 
 def python_of(kind):
@@ -36,7 +45,7 @@ def cmd_configure(args):
 def ensure_sources(kind):
     """Verify the tarball and bring the sources of a build up to date."""
     tarball = upstream.obtain(DOWNLOADS)
-    if kind in ("patched", "debug"):
+    if kind in PATCHED_KINDS:
         srctree.sync(SRC, tarball, upstream.TOPDIR, PATCHES)
         return SRC
     builds.prepare_pristine(PRISTINE, tarball)
