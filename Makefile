@@ -57,7 +57,8 @@ $(BENCH_PYTHON): Tools/bench/requirements.txt
 
 # pyperf for the measured interpreters (pure Python, any version).
 $(PYPERF_LIB)/pyperf: $(BENCH_PYTHON)
-	$(BENCH_PYTHON) -m pip install -q --target $(PYPERF_LIB) "pyperf==$(PYPERF_VERSION)"
+	$(BENCH_PYTHON) -m pip install -q --upgrade --target $(PYPERF_LIB) "pyperf==$(PYPERF_VERSION)"
+	touch $@
 
 bench: all stock $(BENCH_PYTHON) $(PYPERF_LIB)/pyperf  ## the lookup-cost table, stock against patched (build/bench/)
 	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench $(BENCH_ARGS)

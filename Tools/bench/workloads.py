@@ -34,7 +34,7 @@ WORKLOADS = [
              "_lookupbench.sys_getobject({n})"),
     Workload("PyImport_GetModuleDict", "import _lookupbench",
              "_lookupbench.import_getmoduledict({n})"),
-    Workload("PyImport_GetModule", "import _lookupbench",
+    Workload("PyImport_GetModule", "import _lookupbench, json",
              "_lookupbench.import_getmodule({n}, 'json')"),
     Workload("PyEval_GetBuiltins", "import _lookupbench",
              "_lookupbench.eval_getbuiltins({n})"),
