@@ -12,7 +12,7 @@ import pyperf
 import pytest
 
 from conftest import ROOT
-from bench import measure, report, worlds
+from bench import measure, report, startup, worlds
 from bench.workloads import WORKLOADS, Workload
 
 # pyperf is pure Python: this environment's copy serves the interpreters
@@ -81,6 +81,18 @@ def test_worlds_table_shows_how_much_cheaper_a_realm_is():
     assert "| call (us) | 0.02 | 7 | 350.0x |" in md
 
 
+def test_startup_table():
+    rows = [{"operation": "python -c pass", "unit": "instructions",
+             "stock": 20_000_000, "patched": 20_100_000, "ratio": 1.005},
+            {"operation": "python -c pass", "unit": "ms, pyperf mean",
+             "stock": 10.5, "patched": 10.25, "ratio": 10.25 / 10.5}]
+    text = startup.table(rows, "S")
+    assert "20000000" in text and "1.005" in text
+    assert "10.50" in text and "0.976" in text
+    assert "| python -c pass (instructions) | 20000000 | 20100000 | 1.005 |" \
+        in startup.markdown(rows, "S")
+
+
 def test_workload_names_are_unique():
     names = [w.name for w in WORKLOADS]
     assert len(names) == len(set(names))
@@ -114,6 +126,11 @@ def test_smoke_run_against_both_builds(tmp_path):
         assert row["subinterpreter"] > 0, name
         assert row["realm"] >= 0 if row["unit"] == "KiB" else row["realm"] > 0
     assert "Realm against subinterpreter" in proc.stdout
+    startup = {(row["operation"], row["unit"]): row for row in data["startup"]}
+    assert len(startup) == 3
+    for key, row in startup.items():
+        assert row["stock"] > 0 and row["patched"] > 0, key
+        assert row["ratio"] == row["patched"] / row["stock"], key
 
 
 def test_chart_is_a_png(tmp_path):

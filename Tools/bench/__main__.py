@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cext, measure, report, worlds
+from . import cext, measure, report, startup, worlds
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +89,13 @@ def main(argv=None):
     md = (f"## Lookup cost, {meta['date']}\n\n"
           + report.markdown(rows, "ir", "Instructions per operation") + "\n"
           + report.markdown(rows, "ns", "Nanoseconds per operation"))
+    print("\n[start-up] python -c pass", flush=True)
+    startup_rows = startup.measure(
+        builds, sys.executable,
+        ["--debug-single-value"] if args.quick else ["--fast"])
+    title = "Start-up, stock against patched"
+    print(f"\n{startup.table(startup_rows, title)}")
+    md += "\n" + startup.markdown(startup_rows, title)
     world_rows = []
     if realm:
         print("\n[realms] realms against subinterpreters", flush=True)
@@ -98,7 +105,7 @@ def main(argv=None):
         md += "\n" + worlds.markdown(world_rows, title)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lookups.json").write_text(
-        report.to_json(rows, meta, worlds=world_rows))
+        report.to_json(rows, meta, startup=startup_rows, worlds=world_rows))
     (args.out / "lookups.md").write_text(md)
     written = [args.out / "lookups.json", args.out / "lookups.md"]
     if report.chart(rows, args.out / "lookups.png"):

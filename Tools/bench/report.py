@@ -34,10 +34,8 @@ COLUMNS = [("stock", 1), ("patched", 1), ("patched/stock", 3),
            ("realm", 1), ("realm/patched", 3)]
 
 
-def table(rows_, unit, title):
-    header = ["operation"] + [c for c, _ in COLUMNS]
-    lines = [[r["operation"]] + [_fmt(r[unit][c], d) for c, d in COLUMNS]
-             for r in rows_]
+def text_table(title, header, lines):
+    """A plain-text table: the first column left-aligned, the others right."""
     widths = [max(len(x) for x in col) for col in zip(header, *lines)]
     fmt = "  ".join(["{:<%d}" % widths[0]]
                     + ["{:>%d}" % w for w in widths[1:]])
@@ -45,15 +43,27 @@ def table(rows_, unit, title):
                      + [fmt.format(*line) for line in lines])
 
 
-def markdown(rows_, unit, title):
-    header = ["operation"] + [c for c, _ in COLUMNS]
+def markdown_table(title, header, lines):
     out = [f"### {title}", "", "| " + " | ".join(header) + " |",
            "|" + "---|" * len(header)]
-    for r in rows_:
-        out.append("| " + " | ".join(
-            [r["operation"]] + [_fmt(r[unit][c], d) for c, d in COLUMNS])
-            + " |")
+    out += ["| " + " | ".join(line) + " |" for line in lines]
     return "\n".join(out) + "\n"
+
+
+def _lines(rows_, unit):
+    return [[r["operation"]] + [_fmt(r[unit][c], d) for c, d in COLUMNS]
+            for r in rows_]
+
+
+HEADER = ["operation"] + [c for c, _ in COLUMNS]
+
+
+def table(rows_, unit, title):
+    return text_table(title, HEADER, _lines(rows_, unit))
+
+
+def markdown(rows_, unit, title):
+    return markdown_table(title, HEADER, _lines(rows_, unit))
 
 
 def chart(rows_, path):
@@ -87,6 +97,6 @@ def chart(rows_, path):
     return True
 
 
-def to_json(rows_, meta, worlds=()):
-    return json.dumps({"meta": meta, "rows": rows_, "worlds": list(worlds)},
-                      indent=2) + "\n"
+def to_json(rows_, meta, startup=(), worlds=()):
+    return json.dumps({"meta": meta, "rows": rows_, "startup": list(startup),
+                       "worlds": list(worlds)}, indent=2) + "\n"

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from .measure import _run
+from . import report
 from .report import ratio
 
 CHILD = Path(__file__).with_name("worlds_child.py")
@@ -34,16 +35,8 @@ HEADER = ["operation", "realm", "subinterpreter", "realm cheaper by"]
 
 
 def table(rows, title):
-    lines = [_cells(row) for row in rows]
-    widths = [max(len(x) for x in col) for col in zip(HEADER, *lines)]
-    fmt = "  ".join(["{:<%d}" % widths[0]]
-                    + ["{:>%d}" % w for w in widths[1:]])
-    return "\n".join([title, fmt.format(*HEADER)]
-                     + [fmt.format(*line) for line in lines])
+    return report.text_table(title, HEADER, [_cells(row) for row in rows])
 
 
 def markdown(rows, title):
-    out = [f"### {title}", "", "| " + " | ".join(HEADER) + " |",
-           "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
-    return "\n".join(out) + "\n"
+    return report.markdown_table(title, HEADER, [_cells(row) for row in rows])
