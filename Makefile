@@ -28,15 +28,17 @@ debug:  ## the patched interpreter --with-pydebug, in build/debug
 test-refleaks: debug  ## the series' tests under -R 3:3 on build/debug
 	$(PATCHQ) regrtest debug -j$(JOBS) --refleaks
 
-asan:  ## the patched interpreter with ASan + UBSan, in build/asan
-	$(PATCHQ) build asan -j$(JOBS)
-
 # CPython's CI runs ASan without leak detection (the interpreter keeps
-# some memory until exit on purpose); UBSan stops at the first report.
+# some memory until exit on purpose, _freeze_module included); UBSan stops
+# at the first report.  The build runs the interpreter too.
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+asan:  ## the patched interpreter with ASan + UBSan, in build/asan
+	$(SANITIZER_ENV) $(PATCHQ) build asan -j$(JOBS)
+
 test-asan: asan  ## the series' tests under ASan + UBSan
-	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(PATCHQ) regrtest asan -j$(JOBS) $(ASAN_TESTS)
+	$(SANITIZER_ENV) $(PATCHQ) regrtest asan -j$(JOBS) $(ASAN_TESTS)
 
 freethreading:  ## the patched interpreter --disable-gil, in build/freethreading
 	$(PATCHQ) build freethreading -j$(JOBS)
