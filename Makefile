@@ -30,9 +30,10 @@ test-refleaks: debug  ## the series' tests under -R 3:3 on build/debug
 
 # CPython's CI runs ASan without leak detection (the interpreter keeps
 # some memory until exit on purpose, _freeze_module included); UBSan stops
-# at the first report.  The build runs the interpreter too.
+# at the first report but those of upstream code listed in ubsan.supp.
+# The build runs the interpreter too.
 SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/Tools/sanitizers/ubsan.supp
 
 asan:  ## the patched interpreter with ASan + UBSan, in build/asan
 	$(SANITIZER_ENV) $(PATCHQ) build asan -j$(JOBS)
