@@ -13,7 +13,7 @@ BENCH_PYTHON = build/bench/tools/bin/python
 PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
-.PHONY: all stock debug test-refleaks asan test-asan freethreading test-freethreading info bench pyperformance example export status series-check test test-tooling \
+.PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading info bench pyperformance example export status series-check test test-tooling \
 	test-regrtest test-full install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -27,6 +27,13 @@ debug:  ## the patched interpreter --with-pydebug, in build/debug
 
 test-refleaks: debug  ## the series' tests under -R 3:3 on build/debug
 	$(PATCHQ) regrtest debug -j$(JOBS) --refleaks
+
+# The tests whose counts regrtest tolerates on build/debug, on stock's.
+STOCK_REFLEAK_TESTS = test_import test_importlib test_threading
+
+test-refleaks-stock:  ## the same -R 3:3 hunt on stock --with-pydebug
+	$(PATCHQ) build stock-debug -j$(JOBS)
+	$(PATCHQ) regrtest stock-debug -j$(JOBS) --refleaks $(STOCK_REFLEAK_TESTS)
 
 # CPython's CI runs ASan without leak detection (the interpreter keeps
 # some memory until exit on purpose, _freeze_module included); UBSan stops

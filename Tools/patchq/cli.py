@@ -14,17 +14,19 @@ from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
 
 BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock",
               "debug": BUILD / "debug", "asan": BUILD / "asan",
-              "freethreading": BUILD / "freethreading"}
+              "freethreading": BUILD / "freethreading",
+              "stock-debug": BUILD / "stock-debug"}
 # Configure options a kind of build adds to the ones ./configure was given.
 # The sanitizer build is the one CPython's CI runs: ASan with pymalloc off,
 # so that every allocation is checked, and UBSan.
 EXTRA_ARGS = {"debug": ["--with-pydebug"],
+              "stock-debug": ["--with-pydebug"],
               "asan": ["--with-address-sanitizer",
                        "--with-undefined-behavior-sanitizer",
                        "--without-pymalloc"],
               "freethreading": ["--disable-gil"]}
-# Every kind but stock builds the series.
-PATCHED_KINDS = set(BUILD_DIRS) - {"stock"}
+# Every kind but the stock ones builds the series.
+PATCHED_KINDS = set(BUILD_DIRS) - {"stock", "stock-debug"}
 
 
 def python_of(kind):
@@ -205,7 +207,8 @@ def main(argv=None):
     p.add_argument("kind", choices=sorted(BUILD_DIRS))
     p.add_argument("tests", nargs="*")
     p.add_argument("--refleaks", action="store_true",
-                   help="hunt reference leaks (-R 3:3; needs build/debug)")
+                   help="hunt reference leaks (-R 3:3; needs a --with-pydebug "
+                   "build: debug or stock-debug)")
     p.set_defaults(func=cmd_regrtest)
 
     p = sub.add_parser("parity", parents=[jobs],
