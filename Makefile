@@ -33,7 +33,7 @@ STOCK_REFLEAK_TESTS = test_import test_importlib test_threading
 
 test-refleaks-stock:  ## the same -R 3:3 hunt on stock --with-pydebug
 	$(PATCHQ) build stock-debug -j$(JOBS)
-	$(PATCHQ) regrtest stock-debug -j$(JOBS) --refleaks $(STOCK_REFLEAK_TESTS)
+	$(PATCHQ) regrtest stock-debug $(STOCK_REFLEAK_TESTS) -j$(JOBS) --refleaks
 
 # CPython's CI runs ASan without leak detection (the interpreter keeps
 # some memory until exit on purpose, _freeze_module included); UBSan stops
@@ -46,7 +46,7 @@ asan:  ## the patched interpreter with ASan + UBSan, in build/asan
 	$(SANITIZER_ENV) $(PATCHQ) build asan -j$(JOBS)
 
 test-asan: asan  ## the series' tests under ASan + UBSan
-	$(SANITIZER_ENV) $(PATCHQ) regrtest asan -j$(JOBS) $(ASAN_TESTS)
+	$(SANITIZER_ENV) $(PATCHQ) regrtest asan $(ASAN_TESTS) -j$(JOBS)
 
 freethreading:  ## the patched interpreter --disable-gil, in build/freethreading
 	$(PATCHQ) build freethreading -j$(JOBS)
