@@ -65,7 +65,8 @@ $(BENCH_PYTHON): Tools/bench/requirements.txt
 	$(BENCH_PYTHON) -m pip install -q -r Tools/bench/requirements.txt
 	touch $@
 
-# pyperf for the measured interpreters (pure Python, any version).
+# pyperf for the measured interpreters: pure Python (its psutil dependency
+# comes as an abi3 wheel), so one copy serves every interpreter version.
 $(PYPERF_LIB)/pyperf: $(BENCH_PYTHON)
 	$(BENCH_PYTHON) -m pip install -q --upgrade --target $(PYPERF_LIB) "pyperf==$(PYPERF_VERSION)"
 	touch $@
