@@ -14,7 +14,7 @@ PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading info bench pyperformance example export status series-check test test-tooling \
-	test-regrtest test-full install clean distclean help
+	test-regrtest test-full test-slowpath install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
 	$(PATCHQ) build patched -j$(JOBS)
@@ -105,6 +105,12 @@ test-regrtest: all
 
 test-full: all stock  ## full regrtest on stock and patched, compared
 	$(PATCHQ) parity -j$(JOBS) --quiet
+
+# PYTHON_REALM_SLOWPATH=1 makes the patched interpreter answer every realm
+# lookup through the slow path (SPEC 4.3); regrtest's workers inherit it.
+# Logs: build/regrtest/{stock,patched-slowpath}-full.log, parity-slowpath.txt.
+test-slowpath: all stock  ## test-full with patched through the slow path
+	$(PATCHQ) parity -j$(JOBS) --quiet --slowpath
 
 install: all  ## install the patched interpreter under PREFIX
 	$(MAKE) -C build/patched install prefix=$(PREFIX)

@@ -101,3 +101,65 @@ def test_regrtest_children_get_a_working_sigint(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], text=True,
                          stdout=subprocess.PIPE, check=True).stdout
     assert out.strip() == "True"
+
+
+def test_command_line_names_what_the_environment_changes(monkeypatch):
+    monkeypatch.setenv("KEPT", "1")
+    monkeypatch.setenv("DROPPED", "1")
+    import os
+    env = {**os.environ, "ADDED": "a b"}
+    del env["DROPPED"]
+    cmd = ["python", "-m", "test"]
+    assert regrtest.command_line(cmd) == "python -m test"
+    assert regrtest.command_line(cmd, env) == (
+        "env -u DROPPED ADDED='a b' python -m test")
+
+
+def fake_parity(monkeypatch, tmp_path, argv):
+    """Run `patchq parity argv` with regrtest faked; return its runs."""
+    from patchq import cli
+    calls = []
+
+    def run(python, args, log_path, echo=True, env=None):
+        calls.append({"python": python, "log": log_path, "env": env})
+        return 0, SUMMARY, 60.0
+
+    monkeypatch.setattr(cli, "BUILD", tmp_path)
+    monkeypatch.setattr(regrtest, "run", run)
+    monkeypatch.setattr(regrtest, "list_tests",
+                        lambda python, args=(): ["test_cmd_line", "test_os"])
+    # The caller's environment decides nothing.
+    monkeypatch.setenv(cli.SLOWPATH_VAR, "1")
+    (tmp_path / "regrtest").mkdir()
+    status = cli.main(["parity", "-q", "-j1", *argv])
+    return status, calls
+
+
+def test_parity_slowpath_sets_the_variable_on_patched_only(
+        monkeypatch, tmp_path):
+    from patchq import cli
+    status, calls = fake_parity(monkeypatch, tmp_path, ["--slowpath"])
+    assert status == 0
+    stock, patched = calls
+    assert stock["python"] == cli.python_of("stock")
+    assert patched["python"] == cli.python_of("patched")
+    assert cli.SLOWPATH_VAR not in stock["env"]
+    assert patched["env"][cli.SLOWPATH_VAR] == "1"
+    assert patched["env"]["PATH"] == stock["env"]["PATH"]
+    assert stock["log"] == tmp_path / "regrtest" / "stock-full.log"
+    assert patched["log"] == (tmp_path / "regrtest"
+                              / "patched-slowpath-full.log")
+    report = (tmp_path / "regrtest" / "parity-slowpath.txt").read_text()
+    assert "## patched-slowpath" in report
+    assert "## pass on stock, not on patched-slowpath\nnone" in report
+    assert not (tmp_path / "regrtest" / "parity.txt").exists()
+
+
+def test_parity_without_slowpath_runs_the_fast_path(monkeypatch, tmp_path):
+    from patchq import cli
+    status, calls = fake_parity(monkeypatch, tmp_path, [])
+    assert status == 0
+    assert [call["log"].name for call in calls] == [
+        "stock-full.log", "patched-full.log"]
+    assert all(cli.SLOWPATH_VAR not in call["env"] for call in calls)
+    assert (tmp_path / "regrtest" / "parity.txt").exists()

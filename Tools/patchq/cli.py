@@ -105,31 +105,55 @@ def cmd_regrtest(args):
     return status
 
 
+# Set at start-up, the patched interpreter answers every realm lookup
+# through the slow path (SPEC 4.3); regrtest's workers inherit it.
+SLOWPATH_VAR = "PYTHON_REALM_SLOWPATH"
+
+
+def parity_runs(slowpath=False):
+    """What parity compares: the report's file name, then the label (which
+    names the log), build kind and environment of each full regrtest,
+    stock's first.  Only a slow-path run has SLOWPATH_VAR, whatever the
+    caller's environment says."""
+    suffix = "-slowpath" if slowpath else ""
+    env = {name: value for name, value in os.environ.items()
+           if name != SLOWPATH_VAR}
+    patched_env = {**env, SLOWPATH_VAR: "1"} if slowpath else env
+    return f"parity{suffix}.txt", [("stock", "stock", env),
+                                   ("patched" + suffix, "patched",
+                                    patched_env)]
+
+
 def cmd_parity(args):
-    """Full regrtest on stock and patched; list what passes only on stock."""
+    """Full regrtest on stock and patched (with --slowpath, patched through
+    the slow path); list what passes only on stock."""
     logs = BUILD / "regrtest"
     selection = list(args.tests)
+    report_name, runs = parity_runs(args.slowpath)
     results = {}
-    for kind in ("stock", "patched"):
+    for label, kind, env in runs:
         status, output, elapsed = regrtest.run(
             python_of(kind), ["-j", str(args.jobs), "--rerun", *selection],
-            logs / f"{kind}-full.log", echo=not args.quiet)
-        results[kind] = (regrtest.parse_summary(output), output, elapsed)
+            logs / f"{label}-full.log", echo=not args.quiet, env=env)
+        results[label] = (regrtest.parse_summary(output), output, elapsed)
+    (stock, _, _), (patched, _, _) = runs
     all_tests = regrtest.list_tests(python_of("stock"), selection)
-    lost = regrtest.regressions(all_tests, results["stock"][0],
-                                results["patched"][0])
+    lost = regrtest.regressions(all_tests, results[stock][0],
+                                results[patched][0])
     report = [f"# regrtest parity, {time.strftime('%Y-%m-%d %H:%M')}",
               f"test files selected: {len(all_tests)}"]
-    for kind, (sections, output, elapsed) in results.items():
+    if args.slowpath:
+        report.append(f"{patched}: patched with {SLOWPATH_VAR}=1")
+    for label, (sections, output, elapsed) in results.items():
         failed = sections.get("failed", [])
-        report += [f"\n## {kind} ({elapsed / 60:.1f} min)",
+        report += [f"\n## {label} ({elapsed / 60:.1f} min)",
                    regrtest.totals(output),
                    f"failed: {' '.join(failed) or 'none'}"]
-    report += ["\n## pass on stock, not on patched",
+    report += [f"\n## pass on {stock}, not on {patched}",
                " ".join(lost) if lost else "none"]
     text = "\n".join(report) + "\n"
-    (logs / "parity.txt").write_text(text)
-    print("\n" + text + f"(written to {logs / 'parity.txt'})")
+    (logs / report_name).write_text(text)
+    print("\n" + text + f"(written to {logs / report_name})")
     return 1 if lost else 0
 
 
@@ -214,6 +238,9 @@ def main(argv=None):
     p = sub.add_parser("parity", parents=[jobs],
                        help="full regrtest on stock and patched, compared")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--slowpath", action="store_true",
+                   help=f"run patched with {SLOWPATH_VAR}=1: every realm "
+                   "lookup through the slow path")
     p.add_argument("tests", nargs="*", help="restrict to these tests")
     p.set_defaults(func=cmd_parity)
 

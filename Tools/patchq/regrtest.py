@@ -1,6 +1,8 @@
 """Run CPython's regrtest on a build and compare stock with patched."""
 
+import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -74,16 +76,30 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def run(python, args, log_path, echo=True):
-    """Run regrtest, teeing its output to log_path; return the output."""
+def command_line(cmd, env=None):
+    """cmd as a shell command that also makes, from this process's
+    environment, env (None: this process's environment unchanged)."""
+    words = []
+    if env is not None:
+        words += [f"-u {name}" for name in sorted(os.environ.keys()
+                                                  - env.keys())]
+        words += [f"{name}={shlex.quote(value)}"
+                  for name, value in sorted(env.items())
+                  if os.environ.get(name) != value]
+    return " ".join((["env", *words] if words else []) + cmd)
+
+
+def run(python, args, log_path, echo=True, env=None):
+    """Run regrtest in env (None: this process's environment), teeing its
+    output to log_path; return the output."""
     cmd = [str(python), "-m", "test", *TIMEOUT, *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with open(log_path, "w") as log:
-        log.write("$ " + " ".join(cmd) + "\n")
+        log.write("$ " + command_line(cmd, env) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True,
-                                preexec_fn=_default_sigint)
+                                preexec_fn=_default_sigint, env=env)
         chunks = []
         for line in proc.stdout:
             chunks.append(line)
