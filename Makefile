@@ -13,7 +13,7 @@ BENCH_PYTHON = build/bench/tools/bin/python
 PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
-.PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading info bench pyperformance example export status series-check test test-tooling \
+.PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
 	test-regrtest test-full test-slowpath install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
@@ -53,6 +53,25 @@ freethreading:  ## the patched interpreter --disable-gil, in build/freethreading
 
 test-freethreading: freethreading  ## the series' tests on the free-threaded build
 	$(PATCHQ) regrtest freethreading -j$(JOBS)
+
+# ThreadSanitizer on the free-threaded build (SPEC 7: no report from the
+# series' code).  A report neither stops a process (halt_on_error=0) nor
+# changes its exit status (exitcode=0, instead of 66, so that regrtest's
+# verdict is the tests' own): after the run, patchq reads the reports from
+# build/regrtest/tsan-series.log, fails on any whose stack holds a
+# function of the series and lists the others, upstream's, for
+# Tools/sanitizers/tsan.supp.  test_realm's stress test runs for
+# REALM_STRESS_SECONDS: under TSan, at least 30 s.  The build runs the
+# interpreter too.
+TSAN_TESTS ?= test_realm test_realm_state test_capi.test_threadstate
+TSAN_ENV = TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1:report_signal_unsafe=0:exitcode=0:suppressions=$(CURDIR)/Tools/sanitizers/tsan.supp
+
+tsan:  ## the patched interpreter --disable-gil with TSan, in build/tsan
+	$(TSAN_ENV) $(PATCHQ) build tsan -j$(JOBS)
+
+test-tsan: tsan  ## TSAN_TESTS under TSan; fails on a report in the series
+	$(TSAN_ENV) REALM_STRESS_SECONDS=30 \
+	  $(PATCHQ) regrtest tsan $(TSAN_TESTS) -j$(JOBS) --classify-tsan
 
 info: all stock  ## build both and print what they are
 	@for b in stock patched; do \

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import builds, export, regrtest, series, seriescheck, srctree
+from . import builds, export, regrtest, series, seriescheck, srctree, tsan
 from . import upstream
 from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
                     PatchqError)
@@ -15,16 +15,19 @@ from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
 BUILD_DIRS = {"patched": BUILD / "patched", "stock": BUILD / "stock",
               "debug": BUILD / "debug", "asan": BUILD / "asan",
               "freethreading": BUILD / "freethreading",
+              "tsan": BUILD / "tsan",
               "stock-debug": BUILD / "stock-debug"}
 # Configure options a kind of build adds to the ones ./configure was given.
 # The sanitizer build is the one CPython's CI runs: ASan with pymalloc off,
-# so that every allocation is checked, and UBSan.
+# so that every allocation is checked, and UBSan.  ThreadSanitizer runs on
+# the free-threaded build, where the series must be free of data races.
 EXTRA_ARGS = {"debug": ["--with-pydebug"],
               "stock-debug": ["--with-pydebug"],
               "asan": ["--with-address-sanitizer",
                        "--with-undefined-behavior-sanitizer",
                        "--without-pymalloc"],
-              "freethreading": ["--disable-gil"]}
+              "freethreading": ["--disable-gil"],
+              "tsan": ["--disable-gil", "--with-thread-sanitizer"]}
 # Every kind but the stock ones builds the series.
 PATCHED_KINDS = set(BUILD_DIRS) - {"stock", "stock-debug"}
 
@@ -97,12 +100,30 @@ def cmd_regrtest(args):
     options = list(args.regrtest_options)
     if args.refleaks:
         options += ["-R", "3:3"]
-    status, _, elapsed = regrtest.run(
-        python, ["-j", str(args.jobs), "--rerun", *options, *tests],
-        BUILD / "regrtest" / f"{args.kind}-series.log")
+    log = BUILD / "regrtest" / f"{args.kind}-series.log"
+    status, output, elapsed = regrtest.run(
+        python, ["-j", str(args.jobs), "--rerun", *options, *tests], log)
     print(f"patchq: regrtest on {args.kind}: exit {status}, "
           f"{elapsed:.0f} s")
+    if args.classify_tsan:
+        return report_tsan(output, log) or status
     return status
+
+
+def report_tsan(output, log):
+    """List the ThreadSanitizer reports in output; 1 if any is the
+    series' (SPEC 7 allows none), else 0."""
+    series_reports, upstream_reports = tsan.classify(output)
+    print(f"patchq: ThreadSanitizer: {len(series_reports)} report(s) in "
+          f"the series' code, {len(upstream_reports)} in upstream code "
+          f"(the reports: {log})")
+    for title, found in (("the series' code", series_reports),
+                         ("upstream code (once understood, each goes "
+                          "to Tools/sanitizers/tsan.supp with the reason)",
+                          upstream_reports)):
+        if found:
+            print(f"  in {title}:\n" + "\n".join(tsan.tally(found)))
+    return 1 if series_reports else 0
 
 
 # Set at start-up, the patched interpreter answers every realm lookup
@@ -233,6 +254,9 @@ def main(argv=None):
     p.add_argument("--refleaks", action="store_true",
                    help="hunt reference leaks (-R 3:3; needs a --with-pydebug "
                    "build: debug or stock-debug)")
+    p.add_argument("--classify-tsan", action="store_true",
+                   help="list the ThreadSanitizer reports in the output; "
+                   "fail on any in the series' code (for the tsan build)")
     p.set_defaults(func=cmd_regrtest)
 
     p = sub.add_parser("parity", parents=[jobs],
