@@ -14,7 +14,7 @@ PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
-	test-regrtest test-full test-slowpath install clean distclean help
+	test-regrtest test-full test-slowpath test-in-realm install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
 	$(PATCHQ) build patched -j$(JOBS)
@@ -130,6 +130,12 @@ test-full: all stock  ## full regrtest on stock and patched, compared
 # Logs: build/regrtest/{stock,patched-slowpath}-full.log, parity-slowpath.txt.
 test-slowpath: all stock  ## test-full with patched through the slow path
 	$(PATCHQ) parity -j$(JOBS) --quiet --slowpath
+
+# Every regrtest file on build/patched, in the host and in a fresh realm
+# each, compared by counts; files expected to differ, with their reasons:
+# Tools/patchq/inrealm-expected.txt.  Report: build/regrtest/in-realm.txt.
+test-in-realm: all  ## regrtest files in the host and in a realm each, compared
+	$(PATCHQ) in-realm -j$(JOBS) $(IN_REALM_TESTS)
 
 install: all  ## install the patched interpreter under PREFIX
 	$(MAKE) -C build/patched install prefix=$(PREFIX)

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import builds, export, regrtest, series, seriescheck, srctree, tsan
+from . import builds, export, inrealm, regrtest, series, seriescheck, srctree, tsan
 from . import upstream
 from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
                     PatchqError)
@@ -178,6 +178,14 @@ def cmd_parity(args):
     return 1 if lost else 0
 
 
+def cmd_in_realm(args):
+    """Every regrtest file in the host and in a fresh realm, compared."""
+    python = python_of("patched")
+    names = list(args.tests) or regrtest.list_tests(python)
+    return inrealm.main(python, names, args.jobs,
+                        BUILD / "regrtest" / "in-realm.txt")
+
+
 def cmd_series_check(args):
     options = builds.load_options(CONFIG)
     tarball = upstream.obtain(DOWNLOADS)
@@ -267,6 +275,12 @@ def main(argv=None):
                    "lookup through the slow path")
     p.add_argument("tests", nargs="*", help="restrict to these tests")
     p.set_defaults(func=cmd_parity)
+
+    p = sub.add_parser("in-realm", parents=[jobs],
+                       help="run regrtest files in the host and in a realm "
+                            "each, compare the counts")
+    p.add_argument("tests", nargs="*", help="restrict to these tests")
+    p.set_defaults(func=cmd_in_realm)
 
     sub.add_parser("series-check", parents=[jobs],
                    help="apply, build and test the patches one by one"

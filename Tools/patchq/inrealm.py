@@ -1,0 +1,166 @@
+"""Run every regrtest file in the host and in a fresh realm, and compare.
+
+Each file runs twice on the patched build, through inrealm_worker.py: in
+the host (as a regrtest worker would run it) and inside a realm.Realm() of
+its own.  Files go in batches, one process per batch and mode, so that a
+crash or a hang costs the rest of one batch, which then goes on in a new
+process.  A file "differs" when its counts (tests run, failures, errors,
+skipped...) are not the same in both modes.  EXPECTED lists the files
+known to differ, each with its reason; the run fails when another file
+differs or a listed one no longer does.
+"""
+
+import concurrent.futures
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORKER = Path(__file__).with_name("inrealm_worker.py")
+EXPECTED = Path(__file__).with_name("inrealm-expected.txt")
+MODES = ("host", "realm")
+
+
+def read_expected(path=EXPECTED):
+    """{test name: reason} from lines "test_name: reason"; # comments."""
+    expected = {}
+    if not path.exists():
+        return expected
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, reason = line.partition(":")
+        if not sep or not reason.strip():
+            raise ValueError(f"{path}:{number}: expected 'test_name: reason'")
+        expected[name.strip()] = reason.strip()
+    return expected
+
+
+def parse_output(text):
+    """The records a worker printed, and the file it started last without
+    finishing (a crash or a hang), or None."""
+    records, started = {}, None
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a test printed to the real stdout
+        if not isinstance(record, dict) or "name" not in record:
+            continue
+        if record.get("start"):
+            started = record["name"]
+        else:
+            records[record["name"]] = record
+            started = None
+    return records, started
+
+
+def run_batch(python, mode, names, timeout, log):
+    """Run names in one mode; a file that kills its process is recorded as
+    crashed and the rest go on in a new process."""
+    results, todo = {}, list(names)
+    while todo:
+        cmd = [str(python), str(WORKER), "--mode", mode,
+               "--timeout", str(timeout), *todo]
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              stdin=subprocess.DEVNULL)
+        records, started = parse_output(proc.stdout)
+        results.update(records)
+        todo = [name for name in todo if name not in records]
+        if not todo:
+            break
+        # The process died in `started` (or before the first file).
+        culprit = started or todo[0]
+        tail = proc.stdout.strip().splitlines()[-5:]
+        results[culprit] = {"name": culprit, "crashed": proc.returncode,
+                            "output": "\n".join(tail)[-500:]}
+        log(f"inrealm: {culprit} ({mode}) ended its process "
+            f"(exit {proc.returncode})")
+        todo = [name for name in todo if name != culprit]
+    return results
+
+
+COUNT_KEYS = ("run", "failures", "errors", "skipped", "expected_failures",
+              "unexpected_successes", "skipped_file", "runner_error",
+              "crashed")
+
+
+def outcome(record):
+    """What is compared between the modes: the counts, not the times."""
+    return {key: record[key] for key in COUNT_KEYS if key in record}
+
+
+def compare(host, realm):
+    """{name: (host outcome, realm outcome)} for the files that differ."""
+    return {name: (outcome(host[name]), outcome(realm.get(name, {})))
+            for name in sorted(host)
+            if outcome(host[name]) != outcome(realm.get(name, {}))}
+
+
+def verdict(differing, expected):
+    """(unexpected differences, listed files that no longer differ)."""
+    unexpected = sorted(set(differing) - set(expected))
+    stale = sorted(set(expected) - set(differing))
+    return unexpected, stale
+
+
+def batches(names, size):
+    return [names[i:i + size] for i in range(0, len(names), size)]
+
+
+def run_all(python, names, jobs, batch_size=10, timeout=900, log=print):
+    """{mode: {name: record}} for every file in both modes."""
+    results = {mode: {} for mode in MODES}
+    work = [(mode, batch) for batch in batches(names, batch_size)
+            for mode in MODES]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_batch, python, mode, batch, timeout, log):
+                   mode for mode, batch in work}
+        for number, future in enumerate(
+                concurrent.futures.as_completed(futures), 1):
+            results[futures[future]].update(future.result())
+            log(f"inrealm: [{number}/{len(work)}] batches done")
+    return results
+
+
+def format_report(results, differing, expected, elapsed):
+    tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
+             for mode in MODES}
+    lines = [f"Test files: {len(results['host'])}; tests run: host {tests['host']}, "
+             f"realm {tests['realm']}; {elapsed:.0f} s",
+             f"Files whose counts differ: {len(differing)} "
+             f"({len(set(differing) & set(expected))} listed in "
+             f"{EXPECTED.name})"]
+    for name, (in_host, in_realm) in differing.items():
+        reason = expected.get(name, "NOT LISTED")
+        lines.append(f"  {name}: host {in_host} realm {in_realm}"
+                     f" -- {reason}")
+    seconds = {mode: sum(r.get("seconds", 0) for r in results[mode].values())
+               for mode in MODES}
+    lines.append(f"Time in the test files: host {seconds['host']:.0f} s, "
+                 f"realm {seconds['realm']:.0f} s")
+    return "\n".join(lines)
+
+
+def main(python, names, jobs, report_path, log=print):
+    start = time.monotonic()
+    results = run_all(python, names, jobs, log=log)
+    differing = compare(results["host"], results["realm"])
+    expected = read_expected()
+    unexpected, stale = verdict(differing, expected)
+    report = format_report(results, differing, expected,
+                           time.monotonic() - start)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(report + "\n")
+    report_path.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    print(report)
+    for name in unexpected:
+        print(f"inrealm: {name} differs and is not in {EXPECTED.name}",
+              file=sys.stderr)
+    for name in stale:
+        print(f"inrealm: {name} is in {EXPECTED.name} but no longer differs",
+              file=sys.stderr)
+    return 1 if unexpected or stale else 0

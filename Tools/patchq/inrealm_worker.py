@@ -1,0 +1,87 @@
+"""Run regrtest files with unittest, in the host or each in a fresh realm.
+
+Run by the patched interpreter for `make test-in-realm` (see inrealm.py,
+which compares the two modes); it prints one JSON object per line: a
+"start" line before each test file, then its counts, so that the parent
+knows which file a crash or a hang interrupted.
+
+    python inrealm_worker.py --mode realm test_json test_base64
+"""
+
+import argparse
+import faulthandler
+import io
+import json
+import sys
+import time
+
+# The code that runs a test file, in the host's __main__-like namespace or
+# in a realm's.  No resources are enabled, as in regrtest without -u.
+RUN = '''
+import unittest
+from test import support
+support.use_resources = []
+try:
+    _suite = unittest.defaultTestLoader.loadTestsFromName('test.' + NAME)
+except unittest.SkipTest as exc:
+    COUNTS = {'skipped_file': str(exc)}
+else:
+    _result = unittest.TestResult()
+    _suite.run(_result)
+    COUNTS = {'run': _result.testsRun,
+              'failures': len(_result.failures),
+              'errors': len(_result.errors),
+              'skipped': len(_result.skipped),
+              'expected_failures': len(_result.expectedFailures),
+              'unexpected_successes': len(_result.unexpectedSuccesses)}
+'''
+
+
+def run_in_host(name):
+    namespace = {'NAME': name, '__name__': '__inrealm__'}
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        exec(RUN, namespace)
+    finally:
+        sys.stdout, sys.stderr = saved
+    return namespace['COUNTS']
+
+
+def run_in_realm(name):
+    import realm
+    with realm.Realm(stdout=io.StringIO(), stderr=io.StringIO()) as r:
+        namespace = {'NAME': name, '__name__': '__inrealm__'}
+        r.exec(RUN, namespace)
+        return namespace['COUNTS']
+
+
+def emit(record):
+    sys.__stdout__.write(json.dumps(record) + '\n')
+    sys.__stdout__.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--mode', choices=('host', 'realm'), required=True)
+    parser.add_argument('--timeout', type=float, default=900,
+                        help='seconds a test file may take before the '
+                             'process dumps its stacks and exits')
+    parser.add_argument('tests', nargs='+')
+    args = parser.parse_args()
+    run = run_in_realm if args.mode == 'realm' else run_in_host
+    for name in args.tests:
+        emit({'name': name, 'start': True})
+        faulthandler.dump_traceback_later(args.timeout, exit=True)
+        start = time.perf_counter()
+        try:
+            counts = run(name)
+        except BaseException as exc:  # a test file that breaks the runner
+            counts = {'runner_error': f'{type(exc).__name__}: {exc}'[:300]}
+        faulthandler.cancel_dump_traceback_later()
+        emit({'name': name, 'seconds': round(time.perf_counter() - start, 2),
+              **counts})
+
+
+if __name__ == '__main__':
+    main()

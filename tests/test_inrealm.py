@@ -1,0 +1,101 @@
+"""make test-in-realm: running regrtest files in the host and in realms."""
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+from patchq import inrealm
+
+# Stands in for inrealm_worker.py: "crash" kills the process after its
+# start line, "hang" exits without a start line for it; the others pass,
+# with a count that says which mode ran them.
+FAKE_WORKER = textwrap.dedent('''
+    import json, os, sys
+    args = sys.argv[1:]
+    mode = args[args.index('--mode') + 1]
+    for name in args[args.index('--timeout') + 2:]:
+        print(json.dumps({'name': name, 'start': True}), flush=True)
+        if name == 'test_crash':
+            os._exit(3)
+        print('noise a test printed', flush=True)
+        print(json.dumps({'name': name, 'run': 2,
+                          'failures': int(mode == 'realm'
+                                          and name == 'test_differs'),
+                          'seconds': 0.1}), flush=True)
+''')
+
+
+@pytest.fixture
+def fake_worker(tmp_path, monkeypatch):
+    path = tmp_path / "worker.py"
+    path.write_text(FAKE_WORKER)
+    monkeypatch.setattr(inrealm, "WORKER", path)
+    return path
+
+
+def test_read_expected(tmp_path):
+    path = tmp_path / "expected.txt"
+    path.write_text("# comment\n\ntest_a: shares os.environ  # why\n"
+                    "test_b:  inspects the process\n")
+    assert inrealm.read_expected(path) == {
+        "test_a": "shares os.environ", "test_b": "inspects the process"}
+
+
+def test_read_expected_requires_a_reason(tmp_path):
+    path = tmp_path / "expected.txt"
+    path.write_text("test_a\n")
+    with pytest.raises(ValueError, match="expected.txt:1"):
+        inrealm.read_expected(path)
+
+
+def test_parse_output_names_the_file_a_crash_interrupted():
+    lines = [{"name": "test_a", "start": True},
+             {"name": "test_a", "run": 1},
+             {"name": "test_b", "start": True}]
+    text = "\n".join(json.dumps(line) for line in lines) + "\nFatal error"
+    records, started = inrealm.parse_output(text)
+    assert records == {"test_a": {"name": "test_a", "run": 1}}
+    assert started == "test_b"
+
+
+def test_run_batch_goes_on_after_a_crash(fake_worker):
+    logged = []
+    results = inrealm.run_batch(sys.executable, "host",
+                                ["test_a", "test_crash", "test_b"], 60,
+                                logged.append)
+    assert results["test_a"]["run"] == 2
+    assert results["test_b"]["run"] == 2
+    assert results["test_crash"]["crashed"] == 3
+    assert logged == ["inrealm: test_crash (host) ended its process (exit 3)"]
+
+
+def test_run_all_compare_and_verdict(fake_worker):
+    names = ["test_a", "test_differs", "test_crash", "test_b"]
+    results = inrealm.run_all(sys.executable, names, jobs=2, batch_size=3,
+                              log=lambda message: None)
+    assert set(results["host"]) == set(results["realm"]) == set(names)
+    differing = inrealm.compare(results["host"], results["realm"])
+    # Times differ too, but only counts are compared; a crash in both
+    # modes is the same outcome.
+    assert list(differing) == ["test_differs"]
+    host, realm = differing["test_differs"]
+    assert (host["failures"], realm["failures"]) == (0, 1)
+    expected = {"test_differs": "a reason", "test_fixed": "another"}
+    assert inrealm.verdict(differing, expected) == ([], ["test_fixed"])
+    assert inrealm.verdict(differing, {}) == (["test_differs"], [])
+
+
+def test_the_worker_on_the_patched_build():
+    python = ROOT / "build" / "patched" / "python"
+    if not python.exists():
+        pytest.skip("build/patched is not built (make)")
+    results = {mode: inrealm.run_batch(python, mode, ["test_textwrap"], 300,
+                                       log=print)
+               for mode in inrealm.MODES}
+    host = results["host"]["test_textwrap"]
+    realm = results["realm"]["test_textwrap"]
+    assert host["run"] > 50 and host["failures"] == host["errors"] == 0
+    assert inrealm.outcome(host) == inrealm.outcome(realm)
