@@ -138,6 +138,10 @@ def format_report(results, differing, expected, elapsed):
         reason = expected.get(name, "NOT LISTED")
         lines.append(f"  {name}: host {in_host} realm {in_realm}"
                      f" -- {reason}")
+        only_in_realm = (set(results["realm"][name].get("not_passed", ()))
+                         - set(results["host"][name].get("not_passed", ())))
+        for test_id in sorted(only_in_realm):
+            lines.append(f"      not passed in the realm only: {test_id}")
     seconds = {mode: sum(r.get("seconds", 0) for r in results[mode].values())
                for mode in MODES}
     lines.append(f"Time in the test files: host {seconds['host']:.0f} s, "

@@ -27,7 +27,10 @@ except unittest.SkipTest as exc:
 else:
     _result = unittest.TestResult()
     _suite.run(_result)
-    COUNTS = {'run': _result.testsRun,
+    # The first few tests that did not pass, to start an investigation.
+    _bad = [_test.id() for _test, _ in _result.failures + _result.errors]
+    COUNTS = {'not_passed': _bad[:10],
+              'run': _result.testsRun,
               'failures': len(_result.failures),
               'errors': len(_result.errors),
               'skipped': len(_result.skipped),
