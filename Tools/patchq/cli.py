@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import builds, export, inrealm, regrtest, series, seriescheck, srctree, tsan
-from . import upstream
+from . import builds, export, inrealm, regrtest, series, seriescheck
+from . import srctree, tsan, upstream
 from .paths import (BUILD, CONFIG, DOWNLOADS, PATCHES, PRISTINE, SRC,
                     PatchqError)
 
