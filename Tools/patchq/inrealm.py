@@ -129,8 +129,9 @@ def run_all(python, names, jobs, batch_size=10, timeout=900, log=print):
 def format_report(results, differing, expected, elapsed):
     tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
              for mode in MODES}
-    lines = [f"Test files: {len(results['host'])}; tests run: host {tests['host']}, "
-             f"realm {tests['realm']}; {elapsed:.0f} s",
+    lines = [f"Test files: {len(results['host'])}; tests run: "
+             f"host {tests['host']}, realm {tests['realm']}; "
+             f"{elapsed:.0f} s",
              f"Files whose counts differ: {len(differing)} "
              f"({len(set(differing) & set(expected))} listed in "
              f"{EXPECTED.name})"]
