@@ -102,7 +102,7 @@ def test_series_frames():
     assert tsan.is_series_frame("slot_of", realm_c)
     assert tsan.is_series_frame(
         "_PyRealm_Get", "../src/Include/internal/pycore_realm.h:104")
-    assert tsan.is_series_frame("f", "Modules/_realmmodule.c:3:1")
+    assert tsan.is_series_frame("f", "Include/internal/pycore_realm.h:3:1")
     assert not tsan.is_series_frame("surrealm_c", f"{SRC}/Python/surrealm.c:1")
     assert not tsan.is_series_frame("PyThreadState_GetDict",
                                     f"{SRC}/Python/pystate.c:20")

@@ -29,8 +29,7 @@ CLONE = re.compile(r"\..*$")
 # The series' own C code: its functions by name, then its files.
 SERIES_PREFIXES = ("_PyRealm_", "realm_")
 SERIES_FUNCTIONS = {"PyThreadState_GetBuiltins", "PyThreadState_SetBuiltins"}
-SERIES_FILES = ("Python/realm.c", "Include/internal/pycore_realm.h",
-                "Modules/_realmmodule.c")
+SERIES_FILES = ("Python/realm.c", "Include/internal/pycore_realm.h")
 
 
 @dataclass
