@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import regrtest
+
 WORKER = Path(__file__).with_name("inrealm_worker.py")
 EXPECTED = Path(__file__).with_name("inrealm-expected.txt")
 MODES = ("host", "realm")
@@ -66,7 +68,8 @@ def run_batch(python, mode, names, timeout, log):
                "--timeout", str(timeout), *todo]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL,
+                              preexec_fn=regrtest.default_sigint)
         records, started = parse_output(proc.stdout)
         results.update(records)
         todo = [name for name in todo if name not in records]

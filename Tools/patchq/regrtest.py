@@ -69,7 +69,7 @@ def list_tests(python, args=()):
 TIMEOUT = ["--timeout", "1200"]
 
 
-def _default_sigint():
+def default_sigint():
     # A job started in the background of a non-interactive shell inherits
     # an ignored SIGINT, and Python then installs no KeyboardInterrupt
     # handler: the tests of _thread.interrupt_main() fail or hang.
@@ -99,7 +99,7 @@ def run(python, args, log_path, echo=True, env=None):
         log.write("$ " + command_line(cmd, env) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True,
-                                preexec_fn=_default_sigint, env=env)
+                                preexec_fn=default_sigint, env=env)
         chunks = []
         for line in proc.stdout:
             chunks.append(line)
