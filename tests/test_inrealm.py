@@ -10,8 +10,8 @@ from conftest import ROOT
 from patchq import inrealm
 
 # Stands in for inrealm_worker.py: "crash" kills the process after its
-# start line, "hang" exits without a start line for it; the others pass,
-# with a count that says which mode ran them.
+# start line; test_differs fails in the realm, test_flaky in the realm's
+# first run only; the others pass.
 FAKE_WORKER = textwrap.dedent('''
     import json, os, sys
     args = sys.argv[1:]
@@ -21,9 +21,14 @@ FAKE_WORKER = textwrap.dedent('''
         if name == 'test_crash':
             os._exit(3)
         print('noise a test printed', flush=True)
-        print(json.dumps({'name': name, 'run': 2,
-                          'failures': int(mode == 'realm'
-                                          and name == 'test_differs'),
+        failures = mode == 'realm' and name == 'test_differs'
+        # test_flaky fails in the realm the first time only.
+        flag = os.path.join(os.path.dirname(__file__), 'flaky-ran')
+        if mode == 'realm' and name == 'test_flaky' and not os.path.exists(
+                flag):
+            open(flag, 'w').close()
+            failures = True
+        print(json.dumps({'name': name, 'run': 2, 'failures': int(failures),
                           'seconds': 0.1}), flush=True)
 ''')
 
@@ -86,6 +91,25 @@ def test_run_all_compare_and_verdict(fake_worker):
     expected = {"test_differs": "a reason", "test_fixed": "another"}
     assert inrealm.verdict(differing, expected) == ([], ["test_fixed"])
     assert inrealm.verdict(differing, {}) == (["test_differs"], [])
+
+
+def test_differing_files_are_run_again_alone(fake_worker):
+    names = ["test_a", "test_differs", "test_flaky"]
+    results = inrealm.run_all(sys.executable, names, jobs=2,
+                              log=lambda message: None)
+    first = inrealm.compare(results["host"], results["realm"])
+    assert sorted(first) == ["test_differs", "test_flaky"]
+    logged = []
+    differing, flaky = inrealm.rerun_differing(sys.executable, results,
+                                               first, logged.append)
+    assert list(differing) == ["test_differs"]
+    assert flaky == ["test_flaky"]
+    assert results["realm"]["test_flaky"]["failures"] == 0
+    assert logged[0] == ("inrealm: running the 2 differing files again, "
+                         "alone")
+    report = inrealm.format_report(results, differing, {}, 1.0, flaky)
+    assert "Differed once, not when run again alone: test_flaky" in report
+    assert inrealm.rerun_differing(sys.executable, results, {}) == ({}, [])
 
 
 def test_the_worker_on_the_patched_build():

@@ -5,7 +5,9 @@ the host (as a regrtest worker would run it) and inside a realm.Realm() of
 its own.  Files go in batches, one process per batch and mode, so that a
 crash or a hang costs the rest of one batch, which then goes on in a new
 process.  A file "differs" when its counts (tests run, failures, errors,
-skipped...) are not the same in both modes.  EXPECTED lists the files
+skipped...) are not the same in both modes, and again when it is run a
+second time alone (as regrtest reruns its failures: a test that fails
+only under load is not a difference).  EXPECTED lists the files
 known to differ, each with its reason; the run fails when another file
 differs or a listed one no longer does.
 """
@@ -129,7 +131,23 @@ def run_all(python, names, jobs, batch_size=10, timeout=900, log=print):
     return results
 
 
-def format_report(results, differing, expected, elapsed):
+def rerun_differing(python, results, differing, log=print):
+    """Run the files that differ again, one at a time in both modes, and
+    return those that differ again, and those that did not (flaky).  The
+    second run's records replace the first's in results."""
+    if not differing:
+        return {}, []
+    log(f"inrealm: running the {len(differing)} differing files again, "
+        f"alone")
+    again = run_all(python, list(differing), jobs=1, batch_size=1, log=log)
+    for mode in MODES:
+        results[mode].update(again[mode])
+    still = compare(again["host"], again["realm"])
+    flaky = sorted(set(differing) - set(still))
+    return still, flaky
+
+
+def format_report(results, differing, expected, elapsed, flaky=()):
     tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
              for mode in MODES}
     lines = [f"Test files: {len(results['host'])}; tests run: "
@@ -138,6 +156,9 @@ def format_report(results, differing, expected, elapsed):
              f"Files whose counts differ: {len(differing)} "
              f"({len(set(differing) & set(expected))} listed in "
              f"{EXPECTED.name})"]
+    if flaky:
+        lines.append(f"Differed once, not when run again alone: "
+                     f"{', '.join(flaky)}")
     for name, (in_host, in_realm) in differing.items():
         reason = expected.get(name, "NOT LISTED")
         lines.append(f"  {name}: host {in_host} realm {in_realm}"
@@ -156,11 +177,12 @@ def format_report(results, differing, expected, elapsed):
 def main(python, names, jobs, report_path, log=print):
     start = time.monotonic()
     results = run_all(python, names, jobs, log=log)
-    differing = compare(results["host"], results["realm"])
+    differing, flaky = rerun_differing(
+        python, results, compare(results["host"], results["realm"]), log)
     expected = read_expected()
     unexpected, stale = verdict(differing, expected)
     report = format_report(results, differing, expected,
-                           time.monotonic() - start)
+                           time.monotonic() - start, flaky)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report + "\n")
     report_path.with_suffix(".json").write_text(json.dumps(results, indent=1))
