@@ -1,0 +1,327 @@
+"""pytest-realms: every test file collected and run in a fresh realm.
+
+With ``--realms``, the host's pytest session still walks the directories,
+selects (-k, -m, --lf, --deselect), reports and decides when to stop (-x),
+but each test module is a RealmModule: its realm, made when the file is
+collected, runs a pytest session of the realm's own pytest over that one
+file (inrealm.FileSession).  The host's items stand for the realm's; their
+reports come back as plain data and go through the host's hooks, so the
+terminal, --junitxml, --lf and -x see them as without the option.
+"""
+
+import contextlib
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from _pytest.mark.structures import Mark
+
+# Plugins that must not run inside a realm's session: this one, and the
+# ones that would start processes of their own.
+NOT_IN_REALMS = ("realms", "xdist", "xdist.looponfail", "forked")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("realms", "isolated test files (realm module)")
+    group.addoption(
+        "--realms", action="store_true", default=False,
+        help="collect and run each test file in a fresh realm.Realm() of "
+             "its own: its conftest files and the modules it imports are "
+             "its own")
+    group.addoption(
+        "--realms-share", metavar="MODULE,...", default="",
+        help="put these host modules (and their submodules) into every "
+             "realm instead of loading them afresh there: heavy modules, "
+             "or extension modules that can be loaded once per process")
+
+
+def pytest_configure(config):
+    if not config.getoption("realms"):
+        return
+    try:
+        import realm
+    except ImportError:
+        raise pytest.UsageError(
+            f"--realms needs an interpreter with the realm module (the "
+            f"realm-cpython build); {sys.executable} is "
+            f"{platform.python_implementation()} "
+            f"{platform.python_version()} without it") from None
+    share = [name.strip() for name in
+             config.getoption("realms_share").split(",") if name.strip()]
+    config.pluginmanager.register(Scheduler(config, realm, share),
+                                  "realms-scheduler")
+
+
+def realm_args(config, path, basetemp):
+    """The command line of a realm's session over path: the host's options
+    that act inside a file; selection, reporting and stopping stay with
+    the host."""
+    option = config.option
+    args = [os.fspath(path), "--rootdir", os.fspath(config.rootpath),
+            f"--basetemp={basetemp}", "-o", "addopts=",
+            f"--capture={option.capture}", f"--tb={option.tbstyle}",
+            f"--import-mode={option.importmode}",
+            f"--assert={option.assertmode}"]
+    for name in NOT_IN_REALMS:
+        args += ["-p", f"no:{name}"]
+    if config.inipath is not None:
+        args += ["-c", os.fspath(config.inipath)]
+    for plugin in option.plugins or ():
+        if plugin.removeprefix("no:") not in NOT_IN_REALMS:
+            args += ["-p", plugin]
+    for value in option.pythonwarnings or ():
+        args += ["-W", value]
+    for value in option.override_ini or ():
+        args += ["-o", value]
+    if option.confcutdir is not None:
+        args.append(f"--confcutdir={option.confcutdir}")
+    for flag, dest in (("--showlocals", "showlocals"),
+                       ("--full-trace", "fulltrace"),
+                       ("--runxfail", "runxfail"),
+                       ("--strict-markers", "strict_markers"),
+                       ("--noconftest", "noconftest")):
+        if getattr(option, dest, False):
+            args.append(flag)
+    if getattr(option, "log_level", None):
+        args.append(f"--log-level={option.log_level}")
+    if option.verbose > 0:
+        args.append("-" + "v" * option.verbose)
+    elif option.verbose < 0:
+        args.append("-" + "q" * -option.verbose)
+    return args
+
+
+class RealmCollectionError(Exception):
+    """Collecting the file failed in its realm: longrepr is its report."""
+
+    def __init__(self, longrepr):
+        super().__init__(longrepr)
+        self.longrepr = longrepr
+
+
+# The note Lib/realm.py adds to an ImportError of an extension module.
+SHARE_NOTE = re.compile(r"realm\.Realm\(share=\['([^']+)'\]\)")
+
+
+def explain(longrepr):
+    """A collection error, with the option to use when an extension module
+    refused a second load in the realm."""
+    text = str(longrepr)
+    found = SHARE_NOTE.search(text)
+    if found:
+        text += (f"\npytest-realms: if {found.group(1)!r} can be loaded only "
+                 f"once per process, share the host's with "
+                 f"--realms-share={found.group(1)}")
+    return text
+
+
+class FileRunner:
+    """One test file's realm and the realm's pytest session over it."""
+
+    def __init__(self, config, realm_module, share, path, basetemp):
+        self.config = config
+        self.failed_collection = []
+        self.skipped_collection = None
+        self.realm = realm_module.Realm(
+            site=True, share=share, stdin=sys.__stdin__,
+            stdout=sys.__stdout__, stderr=sys.__stderr__)
+        try:
+            inrealm = self.realm.import_module("pytest_realms.inrealm")
+            self.session = inrealm.FileSession(
+                realm_args(config, path, basetemp), self.receive)
+        except BaseException:
+            self.realm.close()
+            raise
+        self.open = True
+
+    def receive(self, kind, data):
+        """A report of the realm's session, in the host."""
+        hook = self.config.hook
+        if kind == "runtest":
+            report = hook.pytest_report_from_serializable(config=self.config,
+                                                          data=data)
+            hook.pytest_runtest_logreport(report=report)
+        elif kind == "collect":
+            report = hook.pytest_report_from_serializable(config=self.config,
+                                                          data=data)
+            if report.skipped:
+                self.skipped_collection = report
+            else:
+                self.failed_collection.append(report)
+        elif kind == "warning":
+            hook.pytest_warning_recorded.call_historic(kwargs=data)
+
+    def collect(self):
+        return self.session.collect()
+
+    def run(self, index, next_index):
+        self.session.run(index, next_index)
+
+    def close(self):
+        if not self.open:
+            return
+        self.open = False
+        try:
+            self.session.finish()
+        finally:
+            self.realm.close()
+
+
+class Scheduler:
+    """The host's part: makes each test module a RealmModule and runs its
+    items in the module's realm."""
+
+    def __init__(self, config, realm_module, share):
+        self.config = config
+        self.realm_module = realm_module
+        self.share = share
+        self.runners = []
+
+    def open_runner(self, path):
+        factory = self.config._tmp_path_factory
+        basetemp = factory.getbasetemp() / f"realm{len(self.runners)}"
+        runner = FileRunner(self.config, self.realm_module, self.share,
+                            path, basetemp)
+        self.runners.append(runner)
+        return runner
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path, parent):
+        return RealmModule.from_parent(parent, path=module_path)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if not isinstance(item, RealmItem):
+            return None
+        runner = item.runner
+        if not runner.open:
+            raise RuntimeError(
+                f"pytest-realms: {item.nodeid} was scheduled after the other "
+                f"tests of its file ran; run with --dist loadfile under "
+                f"pytest-xdist")
+        same_file = isinstance(nextitem, RealmItem) and \
+            nextitem.runner is runner
+        next_index = nextitem.index if same_file else None
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid,
+                                           location=item.location)
+        try:
+            runner.run(item.index, next_index)
+        finally:
+            if next_index is None:
+                runner.close()
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
+                                            location=item.location)
+        return True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session):
+        # Files left unfinished (-x, an interrupt) or only collected.
+        while self.runners:
+            self.runners.pop().close()
+
+
+class RealmModule(pytest.File):
+    """A test module collected, and later run, in a realm of its own."""
+
+    def collect(self):
+        scheduler = self.config.pluginmanager.get_plugin("realms-scheduler")
+        # The realm's session captures output with file descriptors of its
+        # own, restoring the ones it found: it must find the host's real
+        # ones, not the host's capture of this collection.
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        with capman.global_and_fixture_disabled() if capman else \
+                contextlib.nullcontext():
+            runner = scheduler.open_runner(self.path)
+            try:
+                items = runner.collect()
+            except BaseException:
+                runner.close()
+                raise
+        if runner.failed_collection or runner.skipped_collection or \
+                not items:
+            runner.close()
+        if runner.failed_collection:
+            raise RealmCollectionError("\n".join(
+                explain(report.longrepr)
+                for report in runner.failed_collection))
+        if runner.skipped_collection is not None:
+            reason = runner.skipped_collection.longrepr[2]
+            raise pytest.skip.Exception(reason.removeprefix("Skipped: "),
+                                        allow_module_level=True)
+        return make_children(self, runner, list(enumerate(items)), 0)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, RealmCollectionError):
+            return excinfo.value.longrepr
+        return super().repr_failure(excinfo)
+
+    def __repr__(self):
+        return f"<Module {self.name}>"
+
+
+def make_children(parent, runner, entries, depth):
+    """The host's nodes for the realm's items below parent: an item, or a
+    RealmCollector for the class (say) that groups the next items."""
+    children = []
+    for entry in entries:
+        index, info = entry
+        parents = info["parents"][depth:]
+        if not parents:
+            children.append(RealmItem.from_parent(
+                parent, name=info["name"], nodeid=info["nodeid"],
+                runner=runner, index=index, info=info))
+            continue
+        name, nodeid, kind = parents[0]
+        last = children[-1] if children else None
+        if isinstance(last, RealmCollector) and last.nodeid == nodeid:
+            last.entries.append(entry)
+        else:
+            children.append(RealmCollector.from_parent(
+                parent, name=name, nodeid=nodeid, runner=runner,
+                entries=[entry], depth=depth + 1, kind=kind))
+    return children
+
+
+class RealmCollector(pytest.Collector):
+    """The host's stand-in for a node of a realm's session between a file
+    and its items, a class for one."""
+
+    def __init__(self, *, runner, entries, depth, kind, **kwargs):
+        super().__init__(**kwargs)
+        self.runner = runner
+        self.entries = entries
+        self.depth = depth
+        self.kind = kind
+
+    def collect(self):
+        return make_children(self, self.runner, self.entries, self.depth)
+
+    def __repr__(self):
+        return f"<{self.kind} {self.name}>"
+
+
+class RealmItem(pytest.Item):
+    """The host's stand-in for an item of a realm's session."""
+
+    def __init__(self, *, runner, index, info, **kwargs):
+        super().__init__(**kwargs)
+        self.runner = runner
+        self.index = index
+        self.info = info
+        self.extra_keyword_matches.update(info["keywords"])
+        for name, args, kwargs in info["markers"]:
+            self.own_markers.append(Mark(name, tuple(args), kwargs,
+                                         _ispytest=True))
+
+    def reportinfo(self):
+        return Path(self.info["path"]), self.info["lineno"], \
+            self.info["domain"]
+
+    def runtest(self):
+        raise RuntimeError("pytest-realms runs this item in its realm")
+
+    def __repr__(self):
+        return f"<{self.info['kind']} {self.name}>"

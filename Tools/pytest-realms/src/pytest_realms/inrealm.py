@@ -1,0 +1,133 @@
+"""The side of pytest-realms that runs inside a test file's realm.
+
+The host imports this module through the realm (``Realm.import_module``),
+so that it and the pytest it drives are the realm's own: a pytest session
+of the realm's pytest collects the one file, runs the items the host asks
+for, and sends every report to the host as plain data (the same dicts
+pytest-xdist sends between processes).
+
+PYTEST_DONT_REWRITE: imported before the session starts.
+"""
+
+import os
+
+import _pytest.config
+from _pytest.config import create_terminal_writer
+from _pytest.main import Session
+from _pytest.nodes import Directory, File
+
+
+class Forwarder:
+    """A plugin of the realm's session: reports go to the host."""
+
+    def __init__(self, send):
+        self.send = send
+        self.config = None
+
+    def pytest_configure(self, config):
+        self.config = config
+
+    def _serialize(self, report):
+        return self.config.hook.pytest_report_to_serializable(
+            config=self.config, report=report)
+
+    def pytest_runtest_logreport(self, report):
+        self.send("runtest", self._serialize(report))
+
+    def pytest_collectreport(self, report):
+        if not report.passed:
+            self.send("collect", self._serialize(report))
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid,
+                                location):
+        self.send("warning", {"warning_message": warning_message,
+                              "when": when, "nodeid": nodeid,
+                              "location": location})
+
+
+def keywords(item):
+    """The names -k matches against, as pytest's KeywordMatcher takes them
+    from the item and its parents: the host's item has other parents."""
+    names = set()
+    for node in item.listchain():
+        if isinstance(node, Session):
+            continue
+        if isinstance(node, Directory) and isinstance(node.parent, Session):
+            continue
+        names.add(node.name)
+    names.update(item.listextrakeywords())
+    function = getattr(item, "function", None)
+    if function is not None:
+        names.update(name for name in vars(function)
+                     if not name.startswith("_"))
+    names.update(mark.name for mark in item.iter_markers())
+    return names
+
+
+def describe(item):
+    """What the host needs to select, order and report the item: the nodes
+    between its file and itself (classes) too, for the host to make the
+    same tree."""
+    chain = item.listchain()
+    files = [i for i, node in enumerate(chain) if isinstance(node, File)]
+    between = chain[files[-1] + 1:-1] if files else []
+    path, lineno, domain = item.reportinfo()
+    return {"nodeid": item.nodeid, "name": item.name,
+            "kind": type(item).__name__,
+            "parents": [(node.name, node.nodeid, type(node).__name__)
+                        for node in between],
+            "path": os.fspath(path), "lineno": lineno, "domain": domain,
+            "keywords": sorted(keywords(item)),
+            "markers": [(mark.name, mark.args, dict(mark.kwargs))
+                        for mark in item.iter_markers()]}
+
+
+class FileSession:
+    """A pytest session of the realm's pytest over one test file."""
+
+    def __init__(self, args, send):
+        self.forwarder = Forwarder(send)
+        # The host already applied PYTEST_ADDOPTS; the realm gets the
+        # options that matter inside a file from the host's args.
+        addopts = os.environ.pop("PYTEST_ADDOPTS", None)
+        try:
+            self.config = _pytest.config._prepareconfig(
+                list(args), plugins=[self.forwarder])
+        finally:
+            if addopts is not None:
+                os.environ["PYTEST_ADDOPTS"] = addopts
+        self.session = None
+        self.items = []
+        self._null = open(os.devnull, "w")
+        self.config._do_configure()
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            # The host reports; the realm's reporter stays (plugins and
+            # assertion rewriting use its writer) but writes nowhere.
+            reporter._tw = create_terminal_writer(self.config, self._null)
+        self.session = Session.from_config(self.config)
+        self.session.exitstatus = 0
+        self.config.hook.pytest_sessionstart(session=self.session)
+
+    def collect(self):
+        """Collect the file; describe() each item."""
+        self.config.hook.pytest_collection(session=self.session)
+        self.items = list(self.session.items)
+        return [describe(item) for item in self.items]
+
+    def run(self, index, next_index):
+        """Run item index (setup, call, teardown), with the item that runs
+        next (None at the end of the file) deciding which fixtures go."""
+        item = self.items[index]
+        nextitem = None if next_index is None else self.items[next_index]
+        item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+
+    def finish(self, exitstatus=0):
+        """End the session: its remaining fixtures are torn down."""
+        try:
+            if self.session is not None:
+                self.config.hook.pytest_sessionfinish(
+                    session=self.session, exitstatus=exitstatus)
+        finally:
+            self.config._ensure_unconfigure()
+            self._null.close()

@@ -1,0 +1,306 @@
+"""pytest-realms, driven by pytester in subprocesses of this interpreter."""
+
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytest.importorskip("realm", reason="needs the realm-cpython build")
+
+
+def run(pytester, *args):
+    return pytester.runpytest_subprocess("-p", "no:randomly", *args)
+
+
+def outcomes(pytester, *args):
+    return run(pytester, *args).parseoutcomes()
+
+
+def both(pytester, *args):
+    """The outcome counts without and with --realms."""
+    return outcomes(pytester, *args), outcomes(pytester, "--realms", *args)
+
+
+# A second file that sees what the first one changed in the process.
+MUTATE = textwrap.dedent("""
+    import calendar, codecs, logging, sys
+
+    def test_mutate():
+        calendar.isleap = lambda year: "patched"
+        sys.path.append("/realm-test/grown")
+        codecs.register(lambda name: None if name != "realmtest" else
+                        codecs.lookup("utf-8"))
+        logging.getLogger("realmtest").setLevel(logging.CRITICAL)
+""")
+CHECK = textwrap.dedent("""
+    import calendar, codecs, logging, sys
+
+    def test_module_not_patched():
+        assert calendar.isleap(2024) is True
+
+    def test_path_not_grown():
+        assert "/realm-test/grown" not in sys.path
+
+    def test_codec_not_registered():
+        try:
+            codecs.lookup("realmtest")
+        except LookupError:
+            pass
+        else:
+            raise AssertionError("the codec leaked")
+
+    def test_logger_not_configured():
+        assert logging.getLogger("realmtest").level == logging.NOTSET
+""")
+
+
+def test_files_are_isolated(pytester):
+    pytester.makepyfile(test_1_mutate=MUTATE, test_2_check=CHECK)
+    plain, realms = both(pytester)
+    assert plain == {"failed": 4, "passed": 1}
+    assert realms == {"passed": 5}
+
+
+SAMPLE = textwrap.dedent("""
+    import pytest
+
+    @pytest.fixture
+    def broken():
+        raise RuntimeError("fixture failed")
+
+    def test_pass(answer):
+        assert answer == 42
+
+    def test_fail():
+        print("output of a failing test")
+        assert [1, 2] == [1, 3]
+
+    def test_error(broken):
+        pass
+
+    @pytest.mark.skip(reason="not today")
+    def test_skip():
+        pass
+
+    @pytest.mark.xfail(reason="known")
+    def test_xfail():
+        assert False
+
+    @pytest.mark.xfail(reason="fixed")
+    def test_xpass():
+        pass
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("n", [1, 2, 3])
+    def test_param(n):
+        assert n < 3
+
+    class TestGroup:
+        def test_method(self):
+            pass
+""")
+CONFTEST = textwrap.dedent("""
+    import pytest
+
+    def pytest_configure(config):
+        config.addinivalue_line("markers", "slow: a slow test")
+
+    @pytest.fixture
+    def answer():
+        return 42
+""")
+
+
+@pytest.fixture
+def sample(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_sample=SAMPLE, test_other="def test_x(): pass")
+    return pytester
+
+
+def summary_lines(result):
+    """The -rA short summary, one line per test."""
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines)
+                 if "short test summary info" in line)
+    return sorted(line for line in lines[start + 1:-1]
+                  if line.split(" ", 1)[0] in
+                  ("PASSED", "FAILED", "ERROR", "SKIPPED", "XFAIL", "XPASS"))
+
+
+def test_reports_as_without_the_option(sample):
+    plain, realms = run(sample, "-rA"), run(sample, "-rA", "--realms")
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {
+        "passed": 5, "failed": 2, "errors": 1, "skipped": 1,
+        "xfailed": 1, "xpassed": 1}
+    assert summary_lines(realms) == summary_lines(plain)
+    assert realms.ret == plain.ret == pytest.ExitCode.TESTS_FAILED
+    # Tracebacks, captured output and the assertion rewriting of the realm.
+    realms.stdout.fnmatch_lines([
+        "*_ ERROR at setup of test_error _*",
+        "E       RuntimeError: fixture failed",
+        "*_ test_fail _*",
+        ">       assert [1, 2] == [1, 3]",
+        "E         At index 1 diff: 2 != 3",
+        "*- Captured stdout call -*",
+        "output of a failing test",
+    ])
+
+
+@pytest.mark.parametrize("args", [
+    ["-k", "param"], ["-k", "TestGroup or other"], ["-m", "slow"],
+    ["-m", "not slow"], ["-x"], ["--maxfail=2"],
+    ["--deselect", "test_sample.py::test_fail"],
+    ["test_sample.py::test_param"], ["--collect-only"],
+])
+def test_selection_and_stopping(sample, args):
+    plain, realms = both(sample, *args)
+    assert realms == plain
+
+
+def test_last_failed(sample):
+    run(sample)
+    plain = run(sample, "--lf", "-rA")
+    realms = run(sample, "--lf", "-rA", "--realms")
+    # The class of a test that passed is kept, its test deselected.
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {
+        "failed": 2, "errors": 1, "deselected": 1}
+    assert summary_lines(realms) == summary_lines(plain)
+    realms.stdout.fnmatch_lines(["run-last-failure: rerun previous 3 "
+                                 "failures (skipped 1 file)"])
+
+
+def junit_cases(pytester, *args):
+    run(pytester, "--junitxml=out.xml", "-o", "junit_logging=system-out",
+        *args)
+    suite = ET.parse(pytester.path / "out.xml").getroot().find("testsuite")
+    counts = tuple(suite.get(key) for key in ("tests", "failures", "errors",
+                                              "skipped"))
+    cases = sorted(
+        (case.get("classname"), case.get("name"),
+         tuple(sorted(child.tag for child in case)),
+         "".join(out.text or "" for out in case.iter("system-out")))
+        for case in suite.iter("testcase"))
+    return counts, cases
+
+
+def test_junitxml(sample):
+    plain, realms = junit_cases(sample), junit_cases(sample, "--realms")
+    assert realms == plain
+    counts, cases = realms
+    assert counts == ("11", "2", "1", "2")
+    failing = [case for case in cases if case[1] == "test_fail"]
+    assert failing[0][2] == ("failure", "system-out")
+    assert "output of a failing test" in failing[0][3]
+
+
+def test_collection_errors(pytester):
+    pytester.makepyfile(test_import="import no_such_module_for_realms",
+                        test_syntax="def broken(:\n    pass",
+                        test_ok="def test_ok(): pass")
+    plain = run(pytester)
+    realms = run(pytester, "--realms")
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {"errors": 2}
+    assert realms.ret == plain.ret == pytest.ExitCode.INTERRUPTED
+    realms.stdout.fnmatch_lines([
+        "*ERROR collecting test_import.py*",
+        "E   ModuleNotFoundError: No module named "
+        "'no_such_module_for_realms'",
+    ])
+    realms.stdout.fnmatch_lines(["*ERROR collecting test_syntax.py*",
+                                 "E   *SyntaxError*"])
+    assert both(pytester, "--continue-on-collection-errors") == (
+        {"errors": 2, "passed": 1}, {"errors": 2, "passed": 1})
+
+
+def test_module_level_skip(pytester):
+    pytester.makepyfile(test_skipped=textwrap.dedent("""
+        import pytest
+        pytest.skip("not here", allow_module_level=True)
+    """), test_ok="def test_ok(): pass")
+    plain, realms = both(pytester)
+    assert realms == plain == {"passed": 1, "skipped": 1}
+
+
+def test_session_fixtures_are_per_file(pytester):
+    pytester.makeconftest(textwrap.dedent("""
+        import pathlib, pytest
+
+        @pytest.fixture(scope="session")
+        def setups():
+            log = pathlib.Path(__file__).with_name("setups.log")
+            with open(log, "a") as f:
+                f.write("setup\\n")
+            return log
+    """))
+    test = "def test_it(setups): pass\n"
+    pytester.makepyfile(test_a=test, test_b=test)
+    assert outcomes(pytester, "--realms") == {"passed": 2}
+    assert (pytester.path / "setups.log").read_text() == "setup\n" * 2
+
+
+def test_share(pytester):
+    pytester.makepyfile(counted=textwrap.dedent("""
+        import pathlib
+        with open(pathlib.Path(__file__).with_name("imports.log"), "a") as f:
+            f.write("imported\\n")
+    """))
+    test = "import counted\ndef test_it(): pass\n"
+    pytester.makepyfile(test_a=test, test_b=test)
+    log = pytester.path / "imports.log"
+    assert outcomes(pytester, "--realms") == {"passed": 2}
+    assert log.read_text() == "imported\n" * 2
+    log.unlink()
+    assert outcomes(pytester, "--realms", "--realms-share=counted") == {
+        "passed": 2}
+    assert log.read_text() == "imported\n"
+
+
+def test_extension_refusing_a_second_load(pytester):
+    ext = pytest.importorskip("_testmultiphase")
+    if type(ext.__loader__).__name__ != "ExtensionFileLoader":
+        pytest.skip("_testmultiphase is not an extension file")
+    # A plugin that makes the extension refuse a load, as numpy's does
+    # after its first one.
+    pytester.makepyfile(refuser=textwrap.dedent("""
+        import _imp
+        if not hasattr(_imp, "realm_test_original"):
+            _imp.realm_test_original = _imp.create_dynamic
+            def create_dynamic(spec, *args):
+                if spec.name == "_testmultiphase":
+                    raise ImportError(
+                        "cannot load module more than once per process")
+                return _imp.realm_test_original(spec, *args)
+            _imp.create_dynamic = create_dynamic
+    """), test_ext="import _testmultiphase\ndef test_it(): pass\n")
+    result = run(pytester, "-p", "refuser", "--realms")
+    assert result.parseoutcomes() == {"errors": 1}
+    result.stdout.fnmatch_lines([
+        "*cannot load module more than once per process*",
+        "*--realms-share=_testmultiphase*"])
+
+
+def test_refuses_without_the_realm_module(pytester):
+    pytester.makepyfile(norealm="import sys\nsys.modules['realm'] = None\n",
+                        test_ok="def test_ok(): pass")
+    result = run(pytester, "-p", "norealm", "--realms")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--realms needs an interpreter with the realm module*"])
+    # Without the option, the plugin stays out of the way.
+    assert outcomes(pytester, "-p", "norealm") == {"passed": 1}
+
+
+def test_xdist(sample):
+    pytest.importorskip("xdist")
+    sample.makepyfile(test_1_mutate=MUTATE, test_2_check=CHECK)
+    plain = outcomes(sample, "-n", "2", "--dist", "loadfile")
+    realms = outcomes(sample, "-n", "2", "--dist", "loadfile", "--realms")
+    # The same outcomes but for the four tests that see another file's
+    # changes in the same worker process without realms.
+    assert realms["passed"] == plain["passed"] + plain.get("failed", 0) - 2
+    assert realms["failed"] == 2
+    assert {key: realms[key] for key in ("errors", "skipped", "xfailed",
+                                         "xpassed")} == {
+        "errors": 1, "skipped": 1, "xfailed": 1, "xpassed": 1}
