@@ -96,6 +96,16 @@ class FileSession:
         finally:
             if addopts is not None:
                 os.environ["PYTEST_ADDOPTS"] = addopts
+        try:
+            from _pytest.unraisableexception import gc_collect_iterations_key
+        except ImportError:     # pytest before 8.4
+            pass
+        else:
+            # At its end a session collects garbage five times, to report
+            # unraisable exceptions; in a realm each collection walks the
+            # heap of the whole process, the host's included: once is
+            # enough for the file's garbage.
+            self.config.stash[gc_collect_iterations_key] = 0
         self.session = None
         self.items = []
         self._null = open(os.devnull, "w")

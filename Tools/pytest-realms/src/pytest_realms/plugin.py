@@ -168,6 +168,9 @@ class FileRunner:
             self.session.finish()
         finally:
             self.realm.close()
+            # The host's items outlive the file: they must not keep the
+            # realm's modules (its pytest among them) alive.
+            self.session = self.realm = None
 
 
 class Scheduler:
