@@ -14,7 +14,7 @@ PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
-	test-regrtest test-full test-slowpath test-in-realm install clean distclean help
+	test-regrtest test-full test-slowpath test-in-realm test-pytest-realms bench-pytest install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
 	$(PATCHQ) build patched -j$(JOBS)
@@ -114,10 +114,28 @@ $(VENV)/bin/pytest: tests/requirements.txt
 	$(VENV)/bin/python -m pip install -q -r tests/requirements.txt
 	touch $@
 
-test: test-tooling test-regrtest  ## pytest suite + the series' regrtests
+test: test-tooling test-pytest-realms test-regrtest  ## pytest suite, pytest-realms' tests, the series' regrtests
 
 test-tooling: all stock $(VENV)/bin/pytest
 	$(PYTEST) tests
+
+# pytest-realms (Tools/pytest-realms) runs in a venv of the patched build:
+# a build directory has no pip of its own, so venv then pip, as
+# pyperformance does.  The plugin is installed editable: its realms find
+# it through the .pth import hook, as a project's editable install.
+REALMS_VENV = build/realms-venv
+
+$(REALMS_VENV)/installed: Tools/pytest-realms/requirements.txt Tools/pytest-realms/pyproject.toml | all
+	rm -rf $(REALMS_VENV)
+	build/patched/python -m venv $(REALMS_VENV)
+	$(REALMS_VENV)/bin/python -m pip install -q -r Tools/pytest-realms/requirements.txt
+	touch $@
+
+test-pytest-realms: all $(REALMS_VENV)/installed  ## pytest-realms' pytester tests on the patched build
+	$(REALMS_VENV)/bin/python -m pytest -p no:cacheprovider Tools/pytest-realms/tests
+
+bench-pytest: all $(REALMS_VENV)/installed  ## real projects' tests: plain, --realms, --forked, a process per file
+	$(REALMS_VENV)/bin/python Tools/pytest-realms/bench.py --output build/bench-pytest/results.md $(BENCH_PYTEST_ARGS)
 
 test-regrtest: all
 	$(PATCHQ) regrtest patched -j$(JOBS)
