@@ -188,3 +188,22 @@ def test_slug():
     assert series.slug("Add PyThreadState.builtins (SPEC 4.2)") == \
         "add-pythreadstate-builtins-spec-4-2"
     assert len(series.slug("word " * 40)) <= series.SLUG_MAX
+
+
+def test_changes_made_by_a_test_run_are_found(queue):
+    src, _ = queue
+    (src / "README").write_text("work in progress\n")    # the developer's
+    before = srctree.snapshot(src)
+    assert srctree.changes_since(src, before) == []
+    (src / "Lib" / "__pycache__").mkdir()                 # bytecode: not a change
+    (src / "Lib" / "__pycache__" / "mod.cpython-313.pyc").write_bytes(b"\0")
+    assert srctree.changes_since(src, before) == []
+    (src / "Lib" / "mod.py").write_text("print(world)")  # as test_pdb did
+    (src / "stray.py").write_text("")
+    assert srctree.changes_since(src, before) == [" M Lib/mod.py",
+                                                  "?? stray.py"]
+    (src / "Lib" / "mod.py").write_text(git(src, "show", "HEAD:Lib/mod.py"))
+    (src / "stray.py").unlink()
+    (src / "README").write_text("work in progress, changed by a test\n")
+    assert srctree.changes_since(src, before) == [
+        "(a file that was already modified changed again)"]

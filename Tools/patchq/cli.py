@@ -94,6 +94,27 @@ def cmd_tests(args):
     print(" ".join(regrtest.series_tests(PATCHES, modules=not args.new)))
 
 
+def guarded(run):
+    """Run a command that runs tests from build/src, and fail it if the
+    tests changed build/src's work tree: a test that writes into the
+    sources (test_pdb did, once: Lib/bdb.py) must not slip into a commit
+    of the series."""
+    def command(args):
+        before = srctree.snapshot(SRC) if SRC.is_dir() else None
+        status = run(args)
+        changed = before and srctree.changes_since(SRC, before)
+        if changed:
+            print("patchq: the tests changed build/src (restore what is not "
+                  "yours with git -C build/src checkout -- FILE):\n  "
+                  + "\n  ".join(changed), file=sys.stderr)
+            return status or 1
+        return status
+    command.__doc__ = run.__doc__
+    command.__name__ = run.__name__
+    return command
+
+
+@guarded
 def cmd_regrtest(args):
     python = python_of(args.kind)
     tests = args.tests or regrtest.series_tests(PATCHES)
@@ -145,6 +166,7 @@ def parity_runs(slowpath=False):
                                     patched_env)]
 
 
+@guarded
 def cmd_parity(args):
     """Full regrtest on stock and patched (with --slowpath, patched through
     the slow path); list what passes only on stock."""
@@ -178,6 +200,7 @@ def cmd_parity(args):
     return 1 if lost else 0
 
 
+@guarded
 def cmd_in_realm(args):
     """Every regrtest file in the host and in a fresh realm, compared."""
     python = python_of("patched")

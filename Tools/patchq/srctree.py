@@ -6,6 +6,7 @@ that patches/ does not hold: every operation that would replace the tree
 first asks unexported_work() and refuses if it finds any.
 """
 
+import hashlib
 import shutil
 import subprocess
 import tarfile
@@ -181,3 +182,23 @@ def sync(src, tarball, topdir, patches_dir, log=print):
     log(f"patchq: re-applying patches/ in {src}")
     git(src, "checkout", "-q", "-B", "main", TAG)
     apply_series(src, patches_dir)
+
+
+def snapshot(src):
+    """The state of src's work tree, to see whether a test run changed it
+    (test_pdb, for one, writes to a file whose name it takes from a frame):
+    git status, and a digest of the diff against HEAD."""
+    status = git(src, "status", "--porcelain", "--untracked-files=all")
+    diff = git(src, "diff", "HEAD", "--binary", text=False)
+    return status, hashlib.sha256(diff).hexdigest()
+
+
+def changes_since(src, before):
+    """What changed in src since snapshot() gave before, as lines to print;
+    empty if nothing did."""
+    status, digest = snapshot(src)
+    old_status, old_digest = before
+    new = sorted(set(status.splitlines()) - set(old_status.splitlines()))
+    if not new and digest != old_digest:
+        new = ["(a file that was already modified changed again)"]
+    return new
