@@ -1,7 +1,9 @@
 """pytest-realms, driven by pytester in subprocesses of this interpreter."""
 
+import gc
 import sys
 import textwrap
+import types
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -304,3 +306,51 @@ def test_xdist(sample):
     assert {key: realms[key] for key in ("errors", "skipped", "xfailed",
                                          "xpassed")} == {
         "errors": 1, "skipped": 1, "xfailed": 1, "xpassed": 1}
+
+
+def test_warnings_reach_the_host_summary(pytester):
+    pytester.makepyfile(test_warn=textwrap.dedent("""
+        import warnings
+
+        class RealmWarning(UserWarning):
+            pass
+
+        def test_builtin_category():
+            warnings.warn("a plain one", DeprecationWarning)
+
+        def test_own_category():
+            warnings.warn("one of the file's own", RealmWarning)
+    """))
+    plain, realms = run(pytester), run(pytester, "--realms")
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {
+        "passed": 2, "warnings": 2}
+    for result in (plain, realms):
+        result.stdout.fnmatch_lines([
+            "*warnings summary*",
+            "test_warn.py::test_builtin_category",
+            "*DeprecationWarning: a plain one",
+            "test_warn.py::test_own_category",
+            "*: RealmWarning: one of the file's own"])
+
+
+def test_realms_are_freed(pytester):
+    # Reports, markers and warnings reach the host as plain data: nothing
+    # the host keeps holds a realm once its file ran.
+    pytester.makepyfile(test_kept=textwrap.dedent("""
+        import pytest, warnings
+
+        class Value:
+            pass
+
+        @pytest.mark.parametrize("value", [Value()])
+        def test_it(value):
+            warnings.warn("kept by the host", UserWarning)
+            assert False
+    """))
+    result = pytester.inline_run("--realms", "-p", "no:randomly")
+    assert result.countoutcomes() == [0, 0, 1]
+    gc.collect()
+    loaded = [module for module in gc.get_objects()
+              if isinstance(module, types.ModuleType)
+              and module.__name__ == "test_kept"]
+    assert loaded == []

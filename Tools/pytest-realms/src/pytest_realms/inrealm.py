@@ -40,9 +40,18 @@ class Forwarder:
 
     def pytest_warning_recorded(self, warning_message, when, nodeid,
                                 location):
-        self.send("warning", {"warning_message": warning_message,
-                              "when": when, "nodeid": nodeid,
-                              "location": location})
+        category = warning_message.category
+        base = next(cls for cls in category.__mro__
+                    if cls.__module__ == "builtins")
+        self.send("warning", {
+            "message": str(warning_message.message),
+            "category": (category.__module__, category.__qualname__,
+                         base.__name__),
+            "filename": warning_message.filename,
+            "lineno": warning_message.lineno,
+            "line": warning_message.line,
+            "when": when, "nodeid": nodeid,
+            "location": None if location is None else tuple(location)})
 
 
 def keywords(item):
@@ -78,8 +87,20 @@ def describe(item):
                         for node in between],
             "path": os.fspath(path), "lineno": lineno, "domain": domain,
             "keywords": sorted(keywords(item)),
-            "markers": [(mark.name, mark.args, dict(mark.kwargs))
+            "markers": [(mark.name, plain(mark.args),
+                         dict(zip(mark.kwargs, plain(mark.kwargs.values()))))
                         for mark in item.iter_markers()]}
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def plain(values):
+    """The arguments of a marker as the host may keep them: objects of the
+    realm (parametrize's values, say) would keep it alive; they become
+    their repr()."""
+    return tuple(value if type(value) in PLAIN else repr(value)
+                 for value in values)
 
 
 class FileSession:

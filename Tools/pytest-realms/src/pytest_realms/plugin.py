@@ -9,11 +9,14 @@ reports come back as plain data and go through the host's hooks, so the
 terminal, --junitxml, --lf and -x see them as without the option.
 """
 
+import builtins
 import contextlib
+import functools
 import os
 import platform
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -118,6 +121,17 @@ def explain(longrepr):
     return text
 
 
+@functools.cache
+def category(module, qualname, builtin_base):
+    """The host's class for a warning category of a realm: the built-in one
+    itself, else a subclass of its built-in base with the same names."""
+    base = getattr(builtins, builtin_base)
+    if module == "builtins":
+        return base
+    return type(qualname.rpartition(".")[2], (base,),
+                {"__module__": module, "__qualname__": qualname})
+
+
 class FileRunner:
     """One test file's realm and the realm's pytest session over it."""
 
@@ -152,7 +166,15 @@ class FileRunner:
             else:
                 self.failed_collection.append(report)
         elif kind == "warning":
-            hook.pytest_warning_recorded.call_historic(kwargs=data)
+            # Historic: the host keeps it for good, so none of the realm's
+            # objects goes in.
+            hook.pytest_warning_recorded.call_historic(kwargs={
+                "warning_message": warnings.WarningMessage(
+                    category(*data["category"])(data["message"]),
+                    category(*data["category"]), data["filename"],
+                    data["lineno"], line=data["line"]),
+                "when": data["when"], "nodeid": data["nodeid"],
+                "location": data["location"]})
 
     def collect(self):
         return self.session.collect()
