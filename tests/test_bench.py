@@ -2,6 +2,8 @@
 both built interpreters (tiny counts: it checks the harness, not the
 cost; no assertion here is about timing)."""
 
+import ast
+import builtins
 import json
 import shutil
 import subprocess
@@ -12,7 +14,7 @@ import pyperf
 import pytest
 
 from conftest import ROOT
-from bench import measure, report, startup, worlds
+from bench import dumps, inrealm, measure, report, startup, worlds
 from bench.workloads import WORKLOADS, Workload
 
 # pyperf is pure Python: this environment's copy serves the interpreters
@@ -78,7 +80,56 @@ def test_worlds_table_shows_how_much_cheaper_a_realm_is():
     assert "create (us)" in text and "10.0x" in text
     assert "0.02" in text and "350.0x" in text
     md = worlds.markdown(rows, "T")
-    assert "| call (us) | 0.02 | 7 | 350.0x |" in md
+    assert "| call (us) | 0.02 | 7.00 | 350.0x |" in md
+
+
+def test_phases_are_the_differences_between_realm_steps():
+    steps = {"realm: create, close": 2e6,
+             "realm: + start the import system": 7e6,
+             "realm: + import json": 30e6,
+             "subinterpreter: create, destroy": 40e6}
+    assert worlds.phases(steps) == [("create, close", 2e6),
+                                    ("start the import system", 5e6),
+                                    ("import json", 23e6)]
+    title, header, lines = worlds.phases_table(worlds.phases(steps), "P")
+    assert lines[1] == ["start the import system", "5.00", "17%"]
+
+
+def test_callgrind_dump_files_are_read(tmp_path):
+    dump = tmp_path / "cg.out.3"
+    dump.write_text("version: 1\ncmd: python x.py\npart: 3\n"
+                    "desc: Trigger: Client Request: realm: create, close\n"
+                    "events: Ir\nsummary: 123456\n")
+    assert dumps._read(dump) == ("realm: create, close", 123456)
+    (tmp_path / "cg.out.4").write_text("events: Ir\nsummary: 5\n")
+    assert dumps._read(tmp_path / "cg.out.4") is None
+
+
+def test_in_realm_table_has_the_geometric_mean():
+    rows = [{"benchmark": "a", "host": 1e7, "realm": 1.01e7, "ratio": 1.01},
+            {"benchmark": "b", "host": 2e7, "realm": 1.98e7, "ratio": 0.99}]
+    assert inrealm.geometric_mean(rows) == pytest.approx(
+        (1.01 * 0.99) ** 0.5)
+    text = inrealm.table(rows, "R")
+    assert "a" in text and "1.0100" in text and "0.9900" in text
+    assert text.splitlines()[-1].split() == ["geometric", "mean", "0.9999"]
+
+
+def test_in_realm_bodies_name_real_benchmarks():
+    base = pytest.importorskip("pyperformance") and inrealm.benchmarks_dir()
+    assert len(inrealm.BODIES) >= 10
+    for name, body in inrealm.BODIES.items():
+        source = ast.parse(
+            (base / f"bm_{name}" / "run_benchmark.py").read_text())
+        defined = {node.name for node in source.body
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {target.id for node in source.body
+                    if isinstance(node, ast.Assign)
+                    for target in node.targets
+                    if isinstance(target, ast.Name)}
+        used = {node.id for node in ast.walk(ast.parse(body, mode="eval"))
+                if isinstance(node, ast.Name)} - set(dir(builtins)) - {"_"}
+        assert used and used <= defined, (name, used - defined)
 
 
 def test_startup_table():
@@ -118,13 +169,30 @@ def test_smoke_run_against_both_builds(tmp_path):
         assert row["ir"][column] > 0, column
         assert row["ns"][column] > 0, column
     assert "PySys_GetObject" in (out / "lookups.md").read_text()
-    operations = {row["operation"]: row for row in data["worlds"]}
+    operations = {(row["operation"], row["unit"]): row
+                  for row in data["worlds"]}
     assert set(operations) == {
-        "create and tear down", "tear down", "memory while open",
-        "create, import json, tear down", "call a function across"}
+        ("create and tear down", "us"),
+        ("create and tear down", "M instructions"),
+        ("tear down", "us"), ("memory while open", "KiB"),
+        ("create, import json, tear down", "us"),
+        ("create, import json, tear down", "M instructions"),
+        ("call a function across", "us")}
     for name, row in operations.items():
         assert row["subinterpreter"] > 0, name
         assert row["realm"] >= 0 if row["unit"] == "KiB" else row["realm"] > 0
+        assert row["ratio"] == row["subinterpreter"] / row["realm"], name
+    # The phases of a realm's making add up to its last step.
+    phases = dict(data["phases"])
+    assert list(phases)[0] == "create, close"
+    assert all(count > 0 for count in phases.values()), phases
+    assert sum(phases.values()) == pytest.approx(
+        operations[("create, import json, tear down", "M instructions")]
+        ["realm"] * 1e6)
+    if data["in_realm"]:        # pyperformance installed
+        for row in data["in_realm"]:
+            assert row["host"] > 0 and row["realm"] > 0, row
+            assert row["ratio"] == row["realm"] / row["host"], row
     assert "Realm against subinterpreter" in proc.stdout
     startup = {(row["operation"], row["unit"]): row for row in data["startup"]}
     assert len(startup) == 3

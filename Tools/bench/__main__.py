@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cext, measure, report, startup, worlds
+from . import cext, inrealm, measure, report, startup, worlds
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,15 @@ def has_realms(python):
     out = subprocess.run([str(python), "-c", code], text=True,
                          stdout=subprocess.PIPE, check=True).stdout
     return out.strip() != "None"
+
+
+# The in-realm benchmarks that --quick runs.
+QUICK_BODIES = ("nqueens", "float")
+
+
+def has_pyperformance():
+    import importlib.util
+    return importlib.util.find_spec("pyperformance") is not None
 
 
 def main(argv=None):
@@ -96,16 +105,36 @@ def main(argv=None):
     title = "Start-up, stock against patched"
     print(f"\n{startup.table(startup_rows, title)}")
     md += "\n" + startup.markdown(startup_rows, title)
-    world_rows = []
+    world_rows, phase_rows = [], []
     if realm:
         print("\n[realms] realms against subinterpreters", flush=True)
-        world_rows = worlds.measure(args.patched, n=3 if args.quick else 20)
+        world_rows, phase_rows = worlds.measure(
+            args.patched, n=3 if args.quick else 20,
+            ext_path=paths["patched"][0], ir_n=1 if args.quick else 5)
         title = "Realm against subinterpreter (patched build)"
         print(f"\n{worlds.table(world_rows, title)}")
         md += "\n" + worlds.markdown(world_rows, title)
+        title, header, lines = worlds.phases_table(
+            phase_rows, "Where a realm's making goes (callgrind)")
+        print("\n" + report.text_table(title, header, lines))
+        md += "\n" + report.markdown_table(title, header, lines)
+    in_realm_rows = []
+    if realm and has_pyperformance():
+        print("\n[in a realm] pyperformance bodies, host against realm",
+              flush=True)
+        in_realm_rows = inrealm.measure(
+            args.patched, [paths["patched"][0], args.pyperf_lib],
+            names=QUICK_BODIES if args.quick else None)
+        title = ("pyperformance bodies in the host and in a realm "
+                 "(instructions per run, callgrind)")
+        print(f"\n{inrealm.table(in_realm_rows, title)}")
+        md += "\n" + inrealm.markdown(in_realm_rows, title)
+    elif realm:
+        print("bench: no pyperformance here, no in-realm benchmarks")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lookups.json").write_text(
-        report.to_json(rows, meta, startup=startup_rows, worlds=world_rows))
+        report.to_json(rows, meta, startup=startup_rows, worlds=world_rows,
+                       phases=phase_rows, in_realm=in_realm_rows))
     (args.out / "lookups.md").write_text(md)
     written = [args.out / "lookups.json", args.out / "lookups.md"]
     if report.chart(rows, args.out / "lookups.png"):

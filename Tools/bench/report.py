@@ -97,6 +97,9 @@ def chart(rows_, path):
     return True
 
 
-def to_json(rows_, meta, startup=(), worlds=()):
-    return json.dumps({"meta": meta, "rows": rows_, "startup": list(startup),
-                       "worlds": list(worlds)}, indent=2) + "\n"
+def to_json(rows_, meta, **sections):
+    """The results as JSON: meta, rows, and each further section (startup,
+    worlds, phases, in_realm...) as a list."""
+    return json.dumps({"meta": meta, "rows": rows_,
+                       **{name: list(value) for name, value in
+                          sections.items()}}, indent=2) + "\n"

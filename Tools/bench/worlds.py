@@ -3,31 +3,78 @@
 import json
 from pathlib import Path
 
+from . import dumps, report
 from .measure import _run
-from . import report
 from .report import ratio
 
 CHILD = Path(__file__).with_name("worlds_child.py")
 
 
-def measure(python, n=20):
+def instructions(python, ext_path, n=5):
+    """Instructions per operation of each of worlds_child.STEPS, under
+    callgrind, in one process: {step: instructions}."""
+    env = {**dumps.ENV, "PYTHONPATH": str(ext_path)}
+    steps = dumps.run([python, CHILD, "--instructions", n], env=env)
+    steps.pop("warm-up", None)
+    return {name: count / n for name, count in steps.items()}
+
+
+def phases(steps):
+    """The phases of a realm's making: the differences between its steps,
+    as [(phase, instructions)]."""
+    realm_steps = [(name, count) for name, count in steps.items()
+                   if name.startswith("realm: ")]
+    out, previous = [], 0
+    for name, count in realm_steps:
+        out.append((name.removeprefix("realm: ").removeprefix("+ "),
+                    count - previous))
+        previous = count
+    return out
+
+
+def measure(python, n=20, ext_path=None, ir_n=5):
     """Rows of {"operation", "unit", "realm", "subinterpreter", "ratio"},
-    ratio being how many times a realm is cheaper."""
+    ratio being how many times a realm is cheaper; and the phases of a
+    realm's making in instructions (empty without ext_path)."""
     raw = json.loads(_run([str(python), str(CHILD), str(n)]).stdout)
     memory = {kind: float(_run([str(python), str(CHILD), "--memory", kind,
                                 str(n)]).stdout)
               for kind in ("realm", "subinterpreter")}
     raw.insert(2, ["memory while open", memory["realm"],
                    memory["subinterpreter"], "KiB"])
-    return [{"operation": name, "unit": unit, "realm": realm,
+    steps = {}
+    if ext_path is not None:
+        steps = instructions(python, ext_path, ir_n)
+        mega = 1e6
+        raw[1:1] = [
+            ["create and tear down", steps["realm: create, close"] / mega,
+             steps["subinterpreter: create, destroy"] / mega,
+             "M instructions"],
+            ["create, import json, tear down",
+             steps["realm: + import json"] / mega,
+             steps["subinterpreter: + import json"] / mega,
+             "M instructions"]]
+    rows = [{"operation": name, "unit": unit, "realm": realm,
              "subinterpreter": interp, "ratio": ratio(interp, realm)}
             for name, realm, interp, unit in raw]
+    return rows, phases(steps)
+
+
+def phases_table(phase_rows, title):
+    total = sum(count for _, count in phase_rows) or 1
+    lines = [[name, f"{count / 1e6:.2f}", f"{100 * count / total:.0f}%"]
+             for name, count in phase_rows]
+    return title, ["phase (each after the one above)", "M instructions",
+                   "share"], lines
+
+
+def _number(value):
+    return f"{value:.2f}" if value < 10 else f"{value:.0f}"
 
 
 def _cells(row):
-    digits = 2 if row["realm"] < 10 else 0
     return [f"{row['operation']} ({row['unit']})",
-            f"{row['realm']:.{digits}f}", f"{row['subinterpreter']:.0f}",
+            _number(row["realm"]), _number(row["subinterpreter"]),
             "n/a" if row["ratio"] is None else f"{row['ratio']:.1f}x"]
 
 

@@ -2,12 +2,15 @@
 
     python worlds_child.py N
     python worlds_child.py --memory realm|subinterpreter N
+    python worlds_child.py --instructions N      (under callgrind)
 
 The first prints a JSON list of [operation, realm value, subinterpreter
 value, unit]; times are the best of 5 rounds of N operations.  The second,
 run in a fresh process for each kind (freed memory is reused, not given
 back), prints the growth of the resident set while N of them are open, in
-KiB per instance.
+KiB per instance.  The third runs each step of STEPS N times after
+a warm-up, and has callgrind dump its counts after each (_lookupbench must
+be importable).
 """
 
 import gc
@@ -94,11 +97,6 @@ def main(n):
         with realm.Realm() as r:
             r.exec("import json")
 
-    def interp_json():
-        interp = _interpreters.create()
-        _interpreters.exec(interp, "import json")
-        _interpreters.destroy(interp)
-
     row("create, import json, tear down", best_us(realm_json, n),
         best_us(interp_json, n), "us")
 
@@ -113,11 +111,60 @@ def main(n):
     json.dump(rows, sys.stdout)
 
 
+def realm_started():
+    with realm.Realm() as r:
+        r.import_module("sys")          # starts its import system
+
+
+def realm_encodings():
+    with realm.Realm() as r:
+        r.eval("'x'.encode('cp1252')")  # imports encodings
+
+
+def realm_encodings_json():
+    with realm.Realm() as r:
+        r.eval("'x'.encode('cp1252')")
+        r.exec("import json")
+
+
+def interp_json():
+    interp = _interpreters.create()
+    _interpreters.exec(interp, "import json")
+    _interpreters.destroy(interp)
+
+
+# Each realm step does what the one before did, and one thing more: their
+# differences are the phases of a realm's making.
+STEPS = [
+    ("realm: create, close", lambda: close_realm(open_realm())),
+    ("realm: + start the import system", realm_started),
+    ("realm: + first codec lookup (encodings)", realm_encodings),
+    ("realm: + import json", realm_encodings_json),
+    ("subinterpreter: create, destroy",
+     lambda: close_interp(open_interp())),
+    ("subinterpreter: + import json", interp_json),
+]
+
+
+def instructions(n):
+    import _lookupbench
+    for _, step in STEPS:
+        step()
+    gc.collect()
+    _lookupbench.callgrind_dump("warm-up")
+    for name, step in STEPS:
+        for _ in range(n):
+            step()
+        _lookupbench.callgrind_dump(name)
+
+
 KINDS = {"realm": (open_realm, close_realm),
          "subinterpreter": (open_interp, close_interp)}
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--memory":
+    if sys.argv[1] == "--instructions":
+        instructions(int(sys.argv[2]))
+    elif sys.argv[1] == "--memory":
         print(memory_kib(*KINDS[sys.argv[2]], int(sys.argv[3])))
     else:
         main(int(sys.argv[1]))
