@@ -34,6 +34,20 @@ def test_isolated_tests_agree_between_realms_and_subprocesses():
     assert total.split()[-1].endswith("x")
 
 
+def test_isolated_tests_with_a_shared_unittest():
+    # unittest shared with the host: the files' own imports (json, codecs,
+    # warnings) are still the realm's, so the samples still pass.
+    res = run_example("--repeat", "1", "--share", "unittest", *SAMPLES)
+    assert res.returncode == 0, res.stderr
+    assert "sharing unittest" in res.stdout
+    rows = [line.split() for line in res.stdout.splitlines()
+            if line.split()[:1] and line.split()[0] in SAMPLES]
+    assert [row[1] for row in rows] == ["2", "3", "2"]
+    for row in rows:
+        realm_ms, subprocess_ms, alone = map(float, (row[2], row[3], row[5]))
+        assert 0 < alone < realm_ms and 0 < subprocess_ms, row
+
+
 def test_isolated_tests_rejects_bad_arguments():
     res = run_example("--repeat", "0")
     assert res.returncode == 2
