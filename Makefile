@@ -14,7 +14,7 @@ PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
-	test-regrtest test-full test-slowpath test-in-realm test-pytest-realms bench-pytest install clean distclean help
+	test-regrtest test-full test-slowpath test-in-realm test-pytest-realms bench-pytest example-embedding install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
 	$(PATCHQ) build patched -j$(JOBS)
@@ -98,6 +98,33 @@ pyperformance: all stock $(BENCH_PYTHON)  ## pyperformance --fast on both, pyper
 
 example: all  ## a test file per realm against a test file per subprocess
 	build/patched/python examples/isolated_tests/run.py $(EXAMPLE_ARGS)
+
+# The embedding example: the patched build installed into a prefix, a C
+# host compiled against it with python3.13-config, then run.
+EMBED_PREFIX = build/embed-prefix
+EMBED_CONFIG = $(EMBED_PREFIX)/bin/python3.13-config
+EMBED_DIR = build/embedding
+EMBED_ARGS ?= 4 20
+
+$(EMBED_CONFIG): build/patched/python
+	$(MAKE) -C build/patched install prefix=$(CURDIR)/$(EMBED_PREFIX) \
+		ENSUREPIP=no > build/embed-install.log 2>&1 \
+		|| { tail -20 build/embed-install.log; exit 1; }
+	touch $@
+
+# LINKFORSHARED (-Xlinker -export-dynamic): the static libpython's symbols
+# are the ones the extension modules in lib-dynload link against.
+$(EMBED_DIR)/host: examples/embedding/host.c $(EMBED_CONFIG)
+	mkdir -p $(EMBED_DIR)
+	$(CC) $$($(EMBED_CONFIG) --cflags) -o $@ examples/embedding/host.c \
+		$$($(EMBED_CONFIG) --ldflags --embed) -pthread \
+		$$($(EMBED_PREFIX)/bin/python3.13 -c "import sysconfig; \
+		print(sysconfig.get_config_var('LINKFORSHARED'))")
+
+example-embedding: $(EMBED_DIR)/host  ## a C host serving two applications, a realm each, from several threads
+	rm -rf $(EMBED_DIR)/out && mkdir -p $(EMBED_DIR)/out
+	$(EMBED_DIR)/host $(CURDIR)/$(EMBED_PREFIX) examples/embedding/apps \
+		$(EMBED_DIR)/out $(EMBED_ARGS)
 
 export:  ## write patches/ from the commits of build/src
 	$(PATCHQ) export

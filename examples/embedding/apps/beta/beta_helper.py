@@ -1,0 +1,3 @@
+"""Beta's helper: it uses json as it is."""
+
+NAME = 'beta-helper'
