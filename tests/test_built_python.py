@@ -55,3 +55,41 @@ def test_restricted_macros_are_gone_but_audit_read_stays(tmp_path):
         bad = compile_against("patched", header + f"int f = {macro};\n",
                               tmp_path)
         assert bad.returncode != 0 and macro in bad.stderr, macro
+
+
+def test_version_names_the_series_and_never_dirty():
+    from patchq import builds
+    python = interpreter("patched")
+    out = subprocess.run([str(python), "-VV"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith(f"Python 3.13.5 ({builds.SERIES_TAG}:"), out
+    assert "dirty" not in out
+    git = subprocess.run([str(python), "-c", "import sys; print(sys._git)"],
+                         capture_output=True, text=True, check=True).stdout
+    assert builds.SERIES_TAG in git
+
+
+def test_build_info_is_a_make_variable_per_name(tmp_path):
+    from patchq import builds
+    src = tmp_path / "src"
+    src.mkdir()
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    subprocess.run(["git", "-C", str(src), "-c", "user.name=t", "-c",
+                    "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+                    "x"], check=True)
+    head = subprocess.run(["git", "-C", str(src), "rev-parse", "--short=9",
+                           "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    info = builds.series_build_info(src)
+    assert info == {"GITTAG": "echo 3.13.5+realm",
+                    "GITBRANCH": "echo 3.13.5+realm",
+                    "GITVERSION": f"echo {head}"}
+    # A stale getbuildinfo.o goes when the information changes.
+    (tmp_path / "Modules").mkdir()
+    obj = tmp_path / "Modules" / "getbuildinfo.o"
+    obj.write_text("old")
+    builds._refresh_build_info(tmp_path, info)
+    assert not obj.exists()
+    obj.write_text("new")
+    builds._refresh_build_info(tmp_path, info)
+    assert obj.exists()

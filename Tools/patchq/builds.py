@@ -57,8 +57,42 @@ def configure(srcdir, builddir, args, build_root, log=print):
     stamp.write_text(json.dumps(wanted) + "\n")
 
 
-def make(builddir, build_root, jobs, target=None):
+SERIES_TAG = f"{upstream.VERSION}+realm"   # what sys.version calls the series
+BUILD_INFO_STAMP = "patchq-buildinfo.json"
+
+
+def series_build_info(srcdir):
+    """The make variables that name a build of the series in sys.version
+    and `python -VV` (Py_GetBuildInfo()): "3.13.5+realm" and the commit of
+    build/src that was built, instead of what git says of the work tree
+    ("heads/main-dirty")."""
+    commit = subprocess.run(["git", "-C", str(srcdir), "rev-parse",
+                             "--short=9", "HEAD"], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    revision = commit.stdout.strip() if commit.returncode == 0 else ""
+    # Each is a shell command the Makefile runs when compiling
+    # Modules/getbuildinfo.c.
+    return {"GITTAG": f"echo {SERIES_TAG}", "GITBRANCH": f"echo {SERIES_TAG}",
+            "GITVERSION": f"echo {revision}"}
+
+
+def _refresh_build_info(builddir, info):
+    # make rebuilds getbuildinfo.o when an object file changed, not when
+    # the variables did: remove it when they differ from the last build's.
+    stamp = builddir / BUILD_INFO_STAMP
+    if stamp.exists() and json.loads(stamp.read_text()) == info:
+        return
+    (builddir / "Modules" / "getbuildinfo.o").unlink(missing_ok=True)
+    stamp.write_text(json.dumps(info) + "\n")
+
+
+def make(builddir, build_root, jobs, target=None, info=None):
+    """make in builddir; info: make variables naming the build (see
+    series_build_info())."""
     cmd = ["make", "-C", str(builddir), f"-j{jobs}", "-s"]
+    if info:
+        _refresh_build_info(builddir, info)
+        cmd += [f"{name}={value}" for name, value in sorted(info.items())]
     if target:
         cmd.append(target)
     proc = subprocess.run(cmd, env=compiler_env(build_root))

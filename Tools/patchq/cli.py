@@ -67,7 +67,9 @@ def cmd_build(args):
         print(f"patchq: building {builddir.relative_to(BUILD.parent)} "
               f"(make -j{args.jobs})", flush=True)
         start = time.monotonic()
-        builds.make(builddir, BUILD, args.jobs)
+        info = (builds.series_build_info(srcdir) if kind in PATCHED_KINDS
+                else None)
+        builds.make(builddir, BUILD, args.jobs, info=info)
         print(f"patchq: built {python_of(kind)} in "
               f"{time.monotonic() - start:.0f} s")
 

@@ -28,7 +28,8 @@ def check(work, tarball, patches_dir, configure_args, build_root, jobs,
         srctree.am(work / "src", patches_dir / name)
         builds.configure(work / "src", builddir, configure_args, build_root,
                          log)
-        builds.make(builddir, build_root, jobs)
+        builds.make(builddir, build_root, jobs,
+                    info=builds.series_build_info(work / "src"))
         tests = regrtest.series_tests(patches_dir, only=name)
         if not tests:
             failures.append(f"{name}: carries no test under Lib/test/")
