@@ -71,3 +71,45 @@ def test_no_restricted_execution_names_remain(applied):
     leftovers = [line for line in found.splitlines()
                  if "was _Py_WRITE_RESTRICTED" not in line]
     assert leftovers == []
+
+
+# CPython's Tools/patchcheck, run on the series against the upstream tag by
+# the patched interpreter (patchcheck's reindent must parse 3.13 syntax).
+PATCHCHECK = """
+import os, sys
+src = sys.argv[1]
+sys.path[:0] = [os.path.join(src, 'Tools', 'patchcheck')]
+import patchcheck, reindent, untabify
+patchcheck.SRCDIR = src
+files = patchcheck.changed_files('upstream')
+py = [f for f in files if f.endswith('.py')]
+c = [f for f in files if f.endswith(('.c', '.h'))]
+print('python', *patchcheck.normalize_whitespace(py))
+print('c', *patchcheck.normalize_c_whitespace(c))
+print('news', patchcheck.reported_news({f for f in files
+                                        if f.startswith('Misc')}))
+"""
+
+
+def test_patchcheck_is_clean(applied):
+    python = ROOT / "build" / "patched" / "python"
+    if not python.exists():
+        pytest.skip("build/patched is not built")
+    # PCbuild's project files end their lines with CRLF, as upstream's.
+    check = subprocess.run(["git", "-C", str(applied), "diff", "--check",
+                            "upstream", "HEAD", "--", ".", ":!PCbuild"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == "", check.stdout
+    proc = subprocess.run([str(python), "-c", PATCHCHECK, str(applied)],
+                          capture_output=True, text=True, cwd=applied)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines()
+             if line.split()[:1] in (["python"], ["c"], ["news"])]
+    # Nothing that patchcheck would fix (it would rewrite the files).
+    assert lines == ["python", "c", "news True"], proc.stdout
+
+
+def test_news_entries_say_their_issue_is_a_placeholder(applied):
+    for path in (applied / "Misc" / "NEWS.d" / "next").glob("*/*.rst"):
+        text = " ".join(path.read_text().split())
+        assert "placeholder" in text and "upstream issue" in text, path.name
