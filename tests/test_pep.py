@@ -17,7 +17,7 @@ SECTIONS = ["Abstract", "Motivation", "Rationale", "Specification",
 def test_docutils_renders_it_without_warnings():
     core = pytest.importorskip("docutils.core")
     html = core.publish_string(
-        PEP.read_text(), writer_name="html",
+        PEP.read_text(), writer="html",
         settings_overrides={"halt_level": 2, "report_level": 2,
                             "warning_stream": False})
     assert b"Builtins-Scoped Interpreter State" in html
