@@ -4,12 +4,14 @@ outputs must be equal (tests/test_no_realm_no_change.py).  Each line is a
 label and an outcome; the six special names that the patched default
 builtins hold are left out of key listings (a documented difference)."""
 
+import _thread
 import builtins
 import copy
 import ctypes
 import functools
 import pickle
 import sys
+import threading
 import types
 
 SPECIAL = {'__sys__', '__modules__', '__importlib__', '__codec_search_path__',
@@ -83,6 +85,16 @@ show('PyEval_GetBuiltins at module level',
 show('PyImport_GetModuleDict is sys.modules',
      lambda: borrowed(api.PyImport_GetModuleDict)() is sys.modules)
 
+# A thread whose target is implemented in C, started under other builtins.
+for label, custom in (('empty', {}), ('copy', dict(vars(builtins)))):
+    target_globals = {'done': threading.Event()}
+    eval('start(ex, ("seen = __builtins__; done.set()", target_globals))',
+         {'__builtins__': custom, 'start': _thread.start_new_thread,
+          'ex': exec, 'target_globals': target_globals})
+    target_globals['done'].wait(60)
+    show(f'thread with a C target started under {label} builtins',
+         lambda: which_builtins(target_globals['seen']))
+
 # Deep copies and pickles of namespaces and of builtins dicts.
 ns = {}
 exec('x = [1]', ns)
@@ -100,6 +112,14 @@ for proto in range(pickle.HIGHEST_PROTOCOL + 1):
         == keys(vars(builtins))))
     show(f'pure-Python pickle of an exec namespace, protocol {proto}',
          lambda: keys(pickle.loads(pickle._dumps(ns, proto))))
+data = {'__sys__': 'linux', '__modules__': ['a', 'b']}
+show('deepcopy of data that binds __sys__', lambda: (
+    copy.deepcopy(data), copy.deepcopy(data)['__modules__']
+    is not data['__modules__']))
+for proto in (0, pickle.HIGHEST_PROTOCOL):
+    show(f'pickle of data that binds __sys__, protocol {proto}',
+         lambda: (pickle.loads(pickle.dumps(data, proto)),
+                  pickle.loads(pickle._dumps(data, proto))))
 show('deepcopy of a module', lambda: copy.deepcopy(types))
 show('deepcopy of a namespace holding a module',
      lambda: copy.deepcopy({'m': types}))
