@@ -125,3 +125,14 @@ show('deepcopy of a namespace holding a module',
      lambda: copy.deepcopy({'m': types}))
 show('pickle of a module', lambda: pickle.dumps(types))
 show('copy of a module', lambda: copy.copy(types))
+
+# None under a special name: only a closed realm's builtins bind all six to
+# it; anywhere else it means what a missing name means.
+for names in (('__sys__',), ('__sys__', '__modules__', '__importlib__')):
+    custom = dict.fromkeys(names)
+    custom.update(__import__=__import__, print=print)
+    # print() finds sys.stdout through the current builtins.
+    show(f'print and import with {", ".join(names)} None',
+         lambda: eval('print("printed;", end=" ") or '
+                      '__import__("types").__name__',
+                      {'__builtins__': custom}))
