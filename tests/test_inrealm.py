@@ -1,6 +1,7 @@
 """make test-in-realm: running regrtest files in the host and in realms."""
 
 import json
+import os
 import sys
 import textwrap
 
@@ -123,3 +124,31 @@ def test_the_worker_on_the_patched_build():
     realm = results["realm"]["test_textwrap"]
     assert host["run"] > 50 and host["failures"] == host["errors"] == 0
     assert inrealm.outcome(host) == inrealm.outcome(realm)
+
+
+WHERE_WORKER = textwrap.dedent('''
+    import json, os, sys
+    args = sys.argv[1:]
+    for name in args[args.index('--timeout') + 2:]:
+        print(json.dumps({'name': name, 'start': True}), flush=True)
+        open('main.py', 'w').close()  # as test_pdb does
+        print(json.dumps({'name': name, 'run': 1, 'cwd': os.getcwd(),
+                          'listed': os.listdir()}), flush=True)
+''')
+
+
+def test_each_worker_runs_in_a_directory_of_its_own(tmp_path, monkeypatch):
+    # The host's and the realm's run of a file go at the same time: files a
+    # test writes under a fixed name (test_pdb's main.py) must not meet.
+    worker = tmp_path / "worker.py"
+    worker.write_text(WHERE_WORKER)
+    monkeypatch.setattr(inrealm, "WORKER", worker)
+    monkeypatch.chdir(tmp_path)
+    results = inrealm.run_all(sys.executable, ["test_a"], jobs=2,
+                              log=lambda message: None)
+    cwds = {results[mode]["test_a"]["cwd"] for mode in inrealm.MODES}
+    assert len(cwds) == 2 and str(tmp_path) not in cwds
+    assert all(results[mode]["test_a"]["listed"] == ["main.py"]
+               for mode in inrealm.MODES)
+    assert not any(os.path.exists(cwd) for cwd in cwds)
+    assert sorted(os.listdir(tmp_path)) == ["worker.py"]

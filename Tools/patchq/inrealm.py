@@ -16,6 +16,7 @@ import concurrent.futures
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,10 +69,21 @@ def run_batch(python, mode, names, timeout, log):
     while todo:
         cmd = [str(python), str(WORKER), "--mode", mode,
                "--timeout", str(timeout), *todo]
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
-                              stdin=subprocess.DEVNULL,
-                              preexec_fn=regrtest.default_sigint)
+        # Each process in an empty directory of its own, as regrtest runs
+        # each worker: tests write fixed relative names (test_pdb: main.py,
+        # .pdbrc, __pycache__, t_main), and the host's and the realm's run
+        # of a file start together.  In one shared directory, test_pdb's
+        # test_file_modified_after_execution_with_restart debugged the
+        # main.py that the other run's test_file_modified_after_execution
+        # had truncated; its step went past the script into the '<string>'
+        # frame, whose caller is bdb.run, and it wrote print(world) into
+        # Lib/bdb.py.
+        with tempfile.TemporaryDirectory(
+                prefix=f"inrealm-{mode}-", ignore_cleanup_errors=True) as cwd:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True,
+                                  stdin=subprocess.DEVNULL, cwd=cwd,
+                                  preexec_fn=regrtest.default_sigint)
         records, started = parse_output(proc.stdout)
         results.update(records)
         todo = [name for name in todo if name not in records]
