@@ -12,7 +12,8 @@ from patchq import inrealm
 
 # Stands in for inrealm_worker.py: "crash" kills the process after its
 # start line; test_differs fails in the realm, test_flaky in the realm's
-# first run only; the others pass.
+# first run only; test_segv dies of SIGSEGV in the realm's first run only,
+# with faulthandler's report; the others pass.
 FAKE_WORKER = textwrap.dedent('''
     import json, os, sys
     args = sys.argv[1:]
@@ -21,6 +22,13 @@ FAKE_WORKER = textwrap.dedent('''
         print(json.dumps({'name': name, 'start': True}), flush=True)
         if name == 'test_crash':
             os._exit(3)
+        segv_flag = os.path.join(os.path.dirname(__file__), 'segv-ran')
+        if mode == 'realm' and name == 'test_segv' and not os.path.exists(
+                segv_flag):
+            open(segv_flag, 'w').close()
+            import faulthandler
+            faulthandler.enable(sys.stdout)
+            faulthandler._sigsegv()
         print('noise a test printed', flush=True)
         failures = mode == 'realm' and name == 'test_differs'
         # test_flaky fails in the realm the first time only.
@@ -111,6 +119,22 @@ def test_differing_files_are_run_again_alone(fake_worker):
     report = inrealm.format_report(results, differing, {}, 1.0, flaky)
     assert "Differed once, not when run again alone: test_flaky" in report
     assert inrealm.rerun_differing(sys.executable, results, {}) == ({}, [])
+
+
+def test_a_crash_under_load_fails_the_run(fake_worker, tmp_path,
+                                          monkeypatch, capsys):
+    # test_segv passes when run again alone, but a process killed by a
+    # signal is a defect: the run fails and the report has its stacks.
+    monkeypatch.setattr(inrealm, "read_expected", lambda: {})
+    report = tmp_path / "report.txt"
+    status = inrealm.main(sys.executable, ["test_a", "test_segv"], 2,
+                          report, log=lambda message: None)
+    assert status == 1
+    text = report.read_text()
+    assert "Differed once, not when run again alone: test_segv" in text
+    assert "Process killed by signal 11 in test_segv (realm)" in text
+    assert "Fatal Python error: Segmentation fault" in text
+    assert "test_segv (realm) was killed by signal 11" in capsys.readouterr().err
 
 
 def test_the_worker_on_the_patched_build():

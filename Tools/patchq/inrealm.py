@@ -9,7 +9,10 @@ skipped...) are not the same in both modes, and again when it is run a
 second time alone (as regrtest reruns its failures: a test that fails
 only under load is not a difference).  EXPECTED lists the files
 known to differ, each with its reason; the run fails when another file
-differs or a listed one no longer does.
+differs or a listed one no longer does.  A process killed by a signal
+fails the run even when the file passes alone afterwards: a crash under
+load is a defect, not noise; its output (faulthandler's stacks) goes into
+the report.
 """
 
 import concurrent.futures
@@ -91,14 +94,17 @@ def run_batch(python, mode, names, timeout, log):
             break
         # The process died in `started` (or before the first file).
         culprit = started or todo[0]
-        tail = proc.stdout.strip().splitlines()[-5:]
+        # Enough for faulthandler's dump of a few threads.
+        tail = proc.stdout.strip().splitlines()[-CRASH_OUTPUT_LINES:]
         results[culprit] = {"name": culprit, "crashed": proc.returncode,
-                            "output": "\n".join(tail)[-500:]}
+                            "output": "\n".join(tail)}
         log(f"inrealm: {culprit} ({mode}) ended its process "
             f"(exit {proc.returncode})")
         todo = [name for name in todo if name != culprit]
     return results
 
+
+CRASH_OUTPUT_LINES = 80
 
 COUNT_KEYS = ("run", "failures", "errors", "skipped", "expected_failures",
               "unexpected_successes", "skipped_file", "runner_error",
@@ -143,6 +149,13 @@ def run_all(python, names, jobs, batch_size=10, timeout=900, log=print):
     return results
 
 
+def killed_by_a_signal(results):
+    """[(name, mode, record)] of the files whose process a signal ended."""
+    return [(name, mode, record) for mode in MODES
+            for name, record in sorted(results[mode].items())
+            if record.get("crashed", 0) < 0]
+
+
 def rerun_differing(python, results, differing, log=print):
     """Run the files that differ again, one at a time in both modes, and
     return those that differ again, and those that did not (flaky).  The
@@ -159,7 +172,8 @@ def rerun_differing(python, results, differing, log=print):
     return still, flaky
 
 
-def format_report(results, differing, expected, elapsed, flaky=()):
+def format_report(results, differing, expected, elapsed, flaky=(),
+                  signalled=()):
     tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
              for mode in MODES}
     lines = [f"Test files: {len(results['host'])}; tests run: "
@@ -179,6 +193,10 @@ def format_report(results, differing, expected, elapsed, flaky=()):
                          - set(results["host"][name].get("not_passed", ())))
         for test_id in sorted(only_in_realm):
             lines.append(f"      not passed in the realm only: {test_id}")
+    for name, mode, record in signalled:
+        lines.append(f"Process killed by signal {-record['crashed']} in "
+                     f"{name} ({mode}); its last lines:")
+        lines.extend("    " + line for line in record["output"].splitlines())
     seconds = {mode: sum(r.get("seconds", 0) for r in results[mode].values())
                for mode in MODES}
     lines.append(f"Time in the test files: host {seconds['host']:.0f} s, "
@@ -189,12 +207,15 @@ def format_report(results, differing, expected, elapsed, flaky=()):
 def main(python, names, jobs, report_path, log=print):
     start = time.monotonic()
     results = run_all(python, names, jobs, log=log)
+    signalled = killed_by_a_signal(results)
     differing, flaky = rerun_differing(
         python, results, compare(results["host"], results["realm"]), log)
     expected = read_expected()
     unexpected, stale = verdict(differing, expected)
+    signalled += [crash for crash in killed_by_a_signal(results)
+                  if crash[:2] not in {c[:2] for c in signalled}]
     report = format_report(results, differing, expected,
-                           time.monotonic() - start, flaky)
+                           time.monotonic() - start, flaky, signalled)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report + "\n")
     report_path.with_suffix(".json").write_text(json.dumps(results, indent=1))
@@ -205,4 +226,7 @@ def main(python, names, jobs, report_path, log=print):
     for name in stale:
         print(f"inrealm: {name} is in {EXPECTED.name} but no longer differs",
               file=sys.stderr)
-    return 1 if unexpected or stale else 0
+    for name, mode, record in signalled:
+        print(f"inrealm: {name} ({mode}) was killed by signal "
+              f"{-record['crashed']}", file=sys.stderr)
+    return 1 if unexpected or stale or signalled else 0

@@ -69,6 +69,9 @@ def main():
                              'process dumps its stacks and exits')
     parser.add_argument('tests', nargs='+')
     args = parser.parse_args()
+    # A fatal signal prints every thread's stack into the output the
+    # parent keeps for a crashed file.
+    faulthandler.enable(all_threads=True)
     run = run_in_realm if args.mode == 'realm' else run_in_host
     for name in args.tests:
         emit({'name': name, 'start': True})
