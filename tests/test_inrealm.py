@@ -157,7 +157,8 @@ WHERE_WORKER = textwrap.dedent('''
         print(json.dumps({'name': name, 'start': True}), flush=True)
         open('main.py', 'w').close()  # as test_pdb does
         print(json.dumps({'name': name, 'run': 1, 'cwd': os.getcwd(),
-                          'listed': os.listdir()}), flush=True)
+                          'listed': os.listdir(),
+                          'pycache': sys.pycache_prefix}), flush=True)
 ''')
 
 
@@ -172,6 +173,10 @@ def test_each_worker_runs_in_a_directory_of_its_own(tmp_path, monkeypatch):
                               log=lambda message: None)
     cwds = {results[mode]["test_a"]["cwd"] for mode in inrealm.MODES}
     assert len(cwds) == 2 and str(tmp_path) not in cwds
+    # Each compiles from source into a cache of its own.
+    assert all(results[mode]["test_a"]["pycache"]
+               == os.path.join(results[mode]["test_a"]["cwd"], "pycache")
+               for mode in inrealm.MODES)
     assert all(results[mode]["test_a"]["listed"] == ["main.py"]
                for mode in inrealm.MODES)
     assert not any(os.path.exists(cwd) for cwd in cwds)

@@ -17,6 +17,7 @@ the report.
 
 import concurrent.futures
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -83,9 +84,16 @@ def run_batch(python, mode, names, timeout, log):
         # Lib/bdb.py.
         with tempfile.TemporaryDirectory(
                 prefix=f"inrealm-{mode}-", ignore_cleanup_errors=True) as cwd:
+            # And with a bytecode cache of its own: every process
+            # compiles what it imports from source, as on a fresh clone,
+            # whatever earlier runs left in build/src (the "\N{...}"
+            # escapes of a source compiled in a realm found the
+            # unicodedata use-after-free; .pyc files hid it).
+            env = dict(os.environ,
+                       PYTHONPYCACHEPREFIX=os.path.join(cwd, "pycache"))
             proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True,
-                                  stdin=subprocess.DEVNULL, cwd=cwd,
+                                  stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                                   preexec_fn=regrtest.default_sigint)
         records, started = parse_output(proc.stdout)
         results.update(records)
