@@ -278,9 +278,12 @@ def test_extension_refusing_a_second_load(pytester):
     """), test_ext="import _testmultiphase\ndef test_it(): pass\n")
     result = run(pytester, "-p", "refuser", "--realms")
     assert result.parseoutcomes() == {"errors": 1}
+    # The option to use comes first, before the realm module's own note.
     result.stdout.fnmatch_lines([
-        "*cannot load module more than once per process*",
-        "*--realms-share=_testmultiphase*"])
+        "*ERROR collecting test_ext.py*",
+        "pytest-realms: if '_testmultiphase' can be loaded only once per "
+        "process, share the host's with --realms-share=_testmultiphase",
+        "*cannot load module more than once per process*"])
 
 
 def test_refuses_without_the_realm_module(pytester):
@@ -354,3 +357,64 @@ def test_realms_are_freed(pytester):
               if isinstance(module, types.ModuleType)
               and module.__name__ == "test_kept"]
     assert loaded == []
+
+
+# Failures found on real suites (issue 21), each as a user met it.
+
+def test_addopts_override_applies_once(sample):
+    # "-o addopts=-k ..." selects in the host; applied again in each realm,
+    # it hid the host's "N deselected".
+    plain, realms = both(sample, "-o", "addopts=-k param")
+    assert realms == plain == {"passed": 2, "failed": 1, "deselected": 8}
+
+
+def test_tmpdir_plugin_disabled(pytester):
+    # packaging's configuration has -p no:tmpdir in addopts.
+    pytester.makeini("[pytest]\naddopts = -p no:tmpdir\n")
+    pytester.makepyfile(test_a="def test_a(): pass",
+                        test_b="def test_b(): pass")
+    plain, realms = both(pytester)
+    assert realms == plain == {"passed": 2}
+
+
+def test_exit_in_a_test(pytester):
+    pytester.makepyfile(test_a=textwrap.dedent("""
+        import pytest
+
+        def test_fails():
+            assert False
+
+        def test_exits():
+            pytest.exit("enough", returncode=5)
+
+        def test_never_runs():
+            pass
+    """))
+    plain, realms = run(pytester), run(pytester, "--realms")
+    assert realms.ret == plain.ret == 5
+    assert "INTERNALERROR" not in realms.stdout.str()
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {"failed": 1}
+    for result in (plain, realms):
+        result.stdout.fnmatch_lines(["*! _pytest.outcomes.Exit: enough !*"])
+
+
+@pytest.mark.parametrize("dist", [["--dist", "worksteal"], ["--dist", "load"],
+                                  []])
+def test_refuses_dist_modes_that_split_files(sample, dist):
+    pytest.importorskip("xdist")
+    result = run(sample, "-n", "2", *dist, "--realms")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--realms needs --dist loadfile or "
+                                 "--dist loadgroup*"])
+    assert outcomes(sample, "-n", "2", "--dist", "loadgroup",
+                    "--realms")["passed"] == 5
+
+
+def test_share_names_a_module_that_does_not_exist(pytester):
+    pytester.makepyfile(test_a="def test_a(): pass",
+                        test_b="def test_b(): pass")
+    result = run(pytester, "--realms", "--realms-share=nunpy")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--realms-share: no module named "
+                                 "'nunpy'*"])
+    assert "collecting" not in result.stdout.str()

@@ -15,6 +15,7 @@ import _pytest.config
 from _pytest.config import create_terminal_writer
 from _pytest.main import Session
 from _pytest.nodes import Directory, File
+from _pytest.outcomes import Exit
 
 
 class Forwarder:
@@ -148,10 +149,16 @@ class FileSession:
 
     def run(self, index, next_index):
         """Run item index (setup, call, teardown), with the item that runs
-        next (None at the end of the file) deciding which fixtures go."""
+        next (None at the end of the file) deciding which fixtures go.
+        Return (reason, returncode) if the test called pytest.exit(): the
+        realm's Exit is not the host's."""
         item = self.items[index]
         nextitem = None if next_index is None else self.items[next_index]
-        item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        try:
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        except Exit as exc:
+            return exc.msg, exc.returncode
+        return None
 
     def finish(self, exitstatus=0):
         """End the session: its remaining fixtures are torn down."""

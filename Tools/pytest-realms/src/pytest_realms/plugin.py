@@ -12,6 +12,7 @@ terminal, --junitxml, --lf and -x see them as without the option.
 import builtins
 import contextlib
 import functools
+import importlib
 import os
 import platform
 import re
@@ -25,6 +26,10 @@ from _pytest.mark.structures import Mark
 # Plugins that must not run inside a realm's session: this one, and the
 # ones that would start processes of their own.
 NOT_IN_REALMS = ("realms", "xdist", "xdist.looponfail", "forked")
+
+# pytest-xdist's modes that keep a file's tests in one worker, where its
+# realm is.
+WHOLE_FILE_DIST_MODES = ("no", "loadfile", "loadgroup")
 
 
 def pytest_addoption(parser):
@@ -52,8 +57,27 @@ def pytest_configure(config):
             f"realm-cpython build); {sys.executable} is "
             f"{platform.python_implementation()} "
             f"{platform.python_version()} without it") from None
+    dist = config.getoption("dist", "no")
+    if dist not in WHOLE_FILE_DIST_MODES and \
+            not hasattr(config, "workerinput"):
+        raise pytest.UsageError(
+            f"--realms needs --dist loadfile or --dist loadgroup under "
+            f"pytest-xdist, so that a file's tests run in one worker, where "
+            f"its realm is (got --dist {dist})")
     share = [name.strip() for name in
              config.getoption("realms_share").split(",") if name.strip()]
+    for name in share:
+        # A realm imports what it shares in the host anyway: a name that
+        # cannot be imported is one usage error, not an error per file.
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            if isinstance(exc, ModuleNotFoundError) and exc.name == name:
+                raise pytest.UsageError(
+                    f"--realms-share: no module named {name!r}") from None
+            raise pytest.UsageError(
+                f"--realms-share: importing {name!r} failed: "
+                f"{type(exc).__name__}: {exc}") from None
     config.pluginmanager.register(Scheduler(config, realm, share),
                                   "realms-scheduler")
 
@@ -64,10 +88,12 @@ def realm_args(config, path, basetemp):
     the host."""
     option = config.option
     args = [os.fspath(path), "--rootdir", os.fspath(config.rootpath),
-            f"--basetemp={basetemp}", "-o", "addopts=",
+            "-o", "addopts=",
             f"--capture={option.capture}", f"--tb={option.tbstyle}",
             f"--import-mode={option.importmode}",
             f"--assert={option.assertmode}"]
+    if basetemp is not None:  # None: -p no:tmpdir
+        args.append(f"--basetemp={basetemp}")
     for name in NOT_IN_REALMS:
         args += ["-p", f"no:{name}"]
     if config.inipath is not None:
@@ -78,7 +104,9 @@ def realm_args(config, path, basetemp):
     for value in option.pythonwarnings or ():
         args += ["-W", value]
     for value in option.override_ini or ():
-        args += ["-o", value]
+        # The host applied "-o addopts=..." (its selection included).
+        if value.partition("=")[0].strip() != "addopts":
+            args += ["-o", value]
     if option.confcutdir is not None:
         args.append(f"--confcutdir={option.confcutdir}")
     for flag, dest in (("--showlocals", "showlocals"),
@@ -115,9 +143,9 @@ def explain(longrepr):
     text = str(longrepr)
     found = SHARE_NOTE.search(text)
     if found:
-        text += (f"\npytest-realms: if {found.group(1)!r} can be loaded only "
-                 f"once per process, share the host's with "
-                 f"--realms-share={found.group(1)}")
+        text = (f"pytest-realms: if {found.group(1)!r} can be loaded only "
+                f"once per process, share the host's with "
+                f"--realms-share={found.group(1)}\n" + text)
     return text
 
 
@@ -180,7 +208,10 @@ class FileRunner:
         return self.session.collect()
 
     def run(self, index, next_index):
-        self.session.run(index, next_index)
+        stop = self.session.run(index, next_index)
+        if stop is not None:
+            # pytest.exit() in the realm: the host's session stops.
+            raise pytest.exit.Exception(*stop)
 
     def close(self):
         if not self.open:
@@ -206,8 +237,10 @@ class Scheduler:
         self.runners = []
 
     def open_runner(self, path):
-        factory = self.config._tmp_path_factory
-        basetemp = factory.getbasetemp() / f"realm{len(self.runners)}"
+        # Absent with -p no:tmpdir.
+        factory = getattr(self.config, "_tmp_path_factory", None)
+        basetemp = None if factory is None else \
+            factory.getbasetemp() / f"realm{len(self.runners)}"
         runner = FileRunner(self.config, self.realm_module, self.share,
                             path, basetemp)
         self.runners.append(runner)
