@@ -418,3 +418,116 @@ def test_share_names_a_module_that_does_not_exist(pytester):
     result.stderr.fnmatch_lines(["*--realms-share: no module named "
                                  "'nunpy'*"])
     assert "collecting" not in result.stdout.str()
+
+
+def test_parametrize_marks_are_described_once(pytester):
+    # Each case of a parametrized test has the parametrize mark with all
+    # the values: described per item, a file grew with the square of its
+    # cases (packaging's suite went past 23 GB).
+    realm = pytest.importorskip("realm")
+    sizes = []
+    for cases in (300, 600):
+        path = pytester.makepyfile(**{f"test_p{cases}": textwrap.dedent(f"""
+            import pytest
+
+            @pytest.mark.parametrize("v", ["x" * 40 + str(i)
+                                           for i in range({cases})])
+            def test_it(v):
+                pass
+        """)})
+        with realm.Realm(site=True) as r:
+            inrealm = r.import_module("pytest_realms.inrealm")
+            session = inrealm.FileSession(
+                [str(path), "--rootdir", str(pytester.path),
+                 "-p", "no:realms", "-p", "no:cacheprovider"],
+                lambda kind, data: None)
+            try:
+                described = session.collect()
+            finally:
+                session.finish()
+        sizes.append(len(repr(described)))
+    assert sizes[1] < 2.5 * sizes[0], sizes
+
+
+def test_items_share_their_marks_as_without_the_option(pytester):
+    pytester.makepyfile(test_p=textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.parametrize("v", range(5))
+        def test_it(v):
+            pass
+    """))
+    for args in ([], ["--realms"]):
+        items, _ = pytester.inline_genitems("-p", "no:randomly", *args)
+        marks = {id(mark) for item in items for mark in item.own_markers
+                 if mark.name == "parametrize"}
+        assert len(items) == 5 and len(marks) == 1, args
+
+
+def test_conftest_hooks_read_what_plain_items_have(pytester):
+    # A common pattern: pytest_collection_modifyitems reading fixturenames
+    # and callspec gave INTERNALERROR.
+    pytester.makeconftest(textwrap.dedent("""
+        import pytest
+
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "uses_resource: marked")
+
+        @pytest.fixture
+        def resource():
+            return 1
+
+        def pytest_collection_modifyitems(items):
+            with open("seen.txt", "a") as f:
+                for item in items:
+                    spec = getattr(item, "callspec", None)
+                    cls = item.cls.__qualname__ if item.cls else "-"
+                    f.write(f"{item.nodeid} {sorted(item.fixturenames)} "
+                            f"{item.originalname} "
+                            f"{spec.id if spec else '-'} "
+                            f"{spec.params if spec else '-'} "
+                            f"{spec.indices if spec else '-'} {cls}\\n")
+                    if "resource" in item.fixturenames:
+                        item.add_marker(pytest.mark.uses_resource)
+    """))
+    pytester.makepyfile(test_a=textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.parametrize("n", [10, 20])
+        def test_param(n, resource):
+            pass
+
+        def test_plain():
+            pass
+
+        class TestGroup:
+            @pytest.mark.parametrize("m", [1])
+            def test_method(self, m):
+                pass
+    """))
+    seen = pytester.path / "seen.txt"
+    plain = outcomes(pytester, "-m", "uses_resource")
+    plain_seen = set(seen.read_text().splitlines())
+    seen.unlink()
+    realms = outcomes(pytester, "-m", "uses_resource", "--realms")
+    assert realms == plain == {"passed": 2, "deselected": 2}
+    assert set(seen.read_text().splitlines()) == plain_seen
+    assert "test_a.py::test_param[10] ['n', 'resource'] " \
+        "test_param 10 {'n': 10} {'n': 0} -" in plain_seen
+    assert "test_a.py::TestGroup::test_method[1] ['m'] " \
+        "test_method 1 {'m': 1} {'m': 0} TestGroup" in plain_seen
+
+
+def test_realm_objects_of_an_item_give_a_clear_error(pytester):
+    pytester.makeconftest(textwrap.dedent("""
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                assert getattr(item, "function", None) is None or \\
+                    type(item).__name__ == "Function"
+                item.function
+    """))
+    pytester.makepyfile(test_a="def test_a(): pass")
+    result = run(pytester, "--realms")
+    result.stdout.fnmatch_lines([
+        "*AttributeError: pytest-realms: RealmItem.function is an object "
+        "of the test file's realm, which the host does not hold*"])

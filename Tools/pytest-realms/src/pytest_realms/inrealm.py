@@ -74,10 +74,13 @@ def keywords(item):
     return names
 
 
-def describe(item):
+def describe(item, mark_index):
     """What the host needs to select, order and report the item: the nodes
     between its file and itself (classes) too, for the host to make the
-    same tree."""
+    same tree, and what conftest hooks read on items.  Its markers are
+    indices into the file's table of marks (mark_index), which holds each
+    once: every case of a parametrized test has its parametrize mark, with
+    all the values."""
     chain = item.listchain()
     files = [i for i, node in enumerate(chain) if isinstance(node, File)]
     between = chain[files[-1] + 1:-1] if files else []
@@ -88,9 +91,25 @@ def describe(item):
                         for node in between],
             "path": os.fspath(path), "lineno": lineno, "domain": domain,
             "keywords": sorted(keywords(item)),
-            "markers": [(mark.name, plain(mark.args),
-                         dict(zip(mark.kwargs, plain(mark.kwargs.values()))))
-                        for mark in item.iter_markers()]}
+            "markers": [mark_index(mark) for mark in item.iter_markers()],
+            "fixturenames": list(getattr(item, "fixturenames", ())),
+            "originalname": getattr(item, "originalname", item.name),
+            "callspec": callspec(item)}
+
+
+def callspec(item):
+    """The item's parameters, plain(), or None if it has none."""
+    spec = getattr(item, "callspec", None)
+    if spec is None:
+        return None
+    return {"id": spec.id,
+            "params": dict(zip(spec.params, plain(spec.params.values()))),
+            "indices": dict(spec.indices)}
+
+
+def describe_mark(mark):
+    return (mark.name, plain(mark.args),
+            dict(zip(mark.kwargs, plain(mark.kwargs.values()))))
 
 
 PLAIN = (str, int, float, bool, type(None))
@@ -142,10 +161,21 @@ class FileSession:
         self.config.hook.pytest_sessionstart(session=self.session)
 
     def collect(self):
-        """Collect the file; describe() each item."""
+        """Collect the file: the table of its marks and describe() of each
+        item."""
         self.config.hook.pytest_collection(session=self.session)
         self.items = list(self.session.items)
-        return [describe(item) for item in self.items]
+        table, indices = [], {}
+
+        def mark_index(mark):
+            # The items keep their marks alive: ids are stable meanwhile.
+            if id(mark) not in indices:
+                indices[id(mark)] = len(table)
+                table.append(describe_mark(mark))
+            return indices[id(mark)]
+
+        described = [describe(item, mark_index) for item in self.items]
+        return table, described
 
     def run(self, index, next_index):
         """Run item index (setup, call, teardown), with the item that runs

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from _pytest.mark.structures import Mark
+from _pytest.scope import Scope
 
 # Plugins that must not run inside a realm's session: this one, and the
 # ones that would start processes of their own.
@@ -205,7 +206,14 @@ class FileRunner:
                 "location": data["location"]})
 
     def collect(self):
-        return self.session.collect()
+        """The host's descriptions of the file's items, each with its
+        markers as Mark objects, shared by the items as the realm's are."""
+        table, items = self.session.collect()
+        marks = [Mark(name, tuple(args), kwargs, _ispytest=True)
+                 for name, args, kwargs in table]
+        for info in items:
+            info["markers"] = [marks[index] for index in info["markers"]]
+        return items
 
     def run(self, index, next_index):
         stop = self.session.run(index, next_index)
@@ -353,6 +361,14 @@ class RealmCollector(pytest.Collector):
         self.entries = entries
         self.depth = depth
         self.kind = kind
+        if kind == "Class":
+            qualname = ".".join(node.name for node in self.listchain()
+                                if isinstance(node, RealmCollector))
+            self.stand_in = type(self.name, (), {
+                "__qualname__": qualname,
+                "__module__": self.getparent(RealmModule).path.stem,
+                "__doc__": "pytest-realms: the host's stand-in for a test "
+                           "class of a realm"})
 
     def collect(self):
         return make_children(self, self.runner, self.entries, self.depth)
@@ -361,8 +377,59 @@ class RealmCollector(pytest.Collector):
         return f"<{self.kind} {self.name}>"
 
 
+class CallSpec:
+    """An item's parameters as the host sees them: id, params (objects of
+    the realm as their repr()) and indices, as on pytest's CallSpec2."""
+
+    def __init__(self, id, params, indices):
+        self.id = id
+        self.params = params
+        self.indices = indices
+
+    @property
+    def _arg2scope(self):
+        # Read by the host's fixtures plugin (reorder_items groups items by
+        # their parameters of wider scopes).  The realm's session ordered
+        # the file's items already, and a file's items must stay together
+        # (they run in its realm, one file after the other): for the host,
+        # every parameter is function-scoped, and it moves none.
+        return dict.fromkeys(self.indices, Scope.Function)
+
+    def __repr__(self):
+        return f"<CallSpec {self.id!r}>"
+
+
+def realm_only(name):
+    def get(item):
+        raise AttributeError(
+            f"pytest-realms: {type(item).__name__}.{name} is an object of "
+            f"the test file's realm, which the host does not hold; hooks "
+            f"in the host see the item's nodeid, keywords, markers, "
+            f"fixturenames, originalname, callspec and a stand-in cls")
+    return property(get)
+
+
 class RealmItem(pytest.Item):
     """The host's stand-in for an item of a realm's session."""
+
+    # The test's objects live in its realm: reading them raises
+    # AttributeError, so getattr(item, "function", None) is None (as
+    # KeywordMatcher.from_item reads it).
+    function = realm_only("function")
+    obj = realm_only("obj")
+    module = realm_only("module")
+    instance = realm_only("instance")
+
+    @property
+    def cls(self):
+        """None, or a stand-in for the test's class: a class of the host
+        with its name and qualname, one per class of the realm."""
+        parent = self.parent
+        while isinstance(parent, RealmCollector):
+            if parent.kind == "Class":
+                return parent.stand_in
+            parent = parent.parent
+        return None
 
     def __init__(self, *, runner, index, info, **kwargs):
         super().__init__(**kwargs)
@@ -370,9 +437,11 @@ class RealmItem(pytest.Item):
         self.index = index
         self.info = info
         self.extra_keyword_matches.update(info["keywords"])
-        for name, args, kwargs in info["markers"]:
-            self.own_markers.append(Mark(name, tuple(args), kwargs,
-                                         _ispytest=True))
+        self.own_markers.extend(info["markers"])
+        self.fixturenames = list(info["fixturenames"])
+        self.originalname = info["originalname"]
+        if info["callspec"] is not None:
+            self.callspec = CallSpec(**info["callspec"])
 
     def reportinfo(self):
         return Path(self.info["path"]), self.info["lineno"], \
