@@ -438,9 +438,8 @@ def test_parametrize_marks_are_described_once(pytester):
         with realm.Realm(site=True) as r:
             inrealm = r.import_module("pytest_realms.inrealm")
             session = inrealm.FileSession(
-                [str(path), "--rootdir", str(pytester.path),
-                 "-p", "no:realms", "-p", "no:cacheprovider"],
-                lambda kind, data: None)
+                ["--rootdir", str(pytester.path), "-p", "no:cacheprovider"],
+                str(path), {}, lambda kind, data: None)
             try:
                 described = session.collect()
             finally:
@@ -531,3 +530,38 @@ def test_realm_objects_of_an_item_give_a_clear_error(pytester):
     result.stdout.fnmatch_lines([
         "*AttributeError: pytest-realms: RealmItem.function is an object "
         "of the test file's realm, which the host does not hold*"])
+
+
+def test_every_option_reaches_the_files(pytester):
+    # Options reach each file's session as pytest-xdist passes them to its
+    # workers: a conftest's, a plugin's (-p), the ini file's addopts.
+    pytester.makeconftest(textwrap.dedent("""
+        import pytest
+
+        def pytest_addoption(parser):
+            parser.addoption("--flavor", default="plain")
+
+        @pytest.fixture
+        def flavor(request):
+            return request.config.getoption("flavor")
+    """))
+    pytester.makepyfile(speedplugin=textwrap.dedent("""
+        def pytest_addoption(parser):
+            parser.addoption("--speed", type=int, default=0)
+    """), test_opts=textwrap.dedent("""
+        def test_flavor(flavor):
+            assert flavor == "chosen"
+
+        def test_speed(request):
+            assert request.config.getoption("speed") == 7
+
+        def test_ini(request):
+            assert request.config.getoption("strict_markers")
+    """))
+    pytester.makeini("[pytest]\naddopts = --strict-markers\n")
+    args = ["-p", "speedplugin", "--flavor=chosen", "--speed", "7"]
+    plain, realms = both(pytester, *args)
+    assert realms == plain == {"passed": 3}
+    # Host-only options stay with the host: -k selects once, -x stops it.
+    assert both(pytester, *args, "-k", "flavor or speed", "-x") == (
+        {"passed": 2, "deselected": 1}, {"passed": 2, "deselected": 1})

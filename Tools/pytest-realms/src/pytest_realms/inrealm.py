@@ -126,17 +126,16 @@ def plain(values):
 class FileSession:
     """A pytest session of the realm's pytest over one test file."""
 
-    def __init__(self, args, send):
+    def __init__(self, args, path, options, send):
+        """args: the host's command line (the configuration file's addopts
+        and PYTEST_ADDOPTS apply here as there); path: the one file to
+        collect; options: dests to set once parsed (the host-only ones)."""
         self.forwarder = Forwarder(send)
-        # The host already applied PYTEST_ADDOPTS; the realm gets the
-        # options that matter inside a file from the host's args.
-        addopts = os.environ.pop("PYTEST_ADDOPTS", None)
-        try:
-            self.config = _pytest.config._prepareconfig(
-                list(args), plugins=[self.forwarder])
-        finally:
-            if addopts is not None:
-                os.environ["PYTEST_ADDOPTS"] = addopts
+        self.config = _pytest.config._prepareconfig(
+            list(args), plugins=[self.forwarder])
+        for dest, value in options.items():
+            setattr(self.config.option, dest, value)
+        self.config.args = [path]
         try:
             from _pytest.unraisableexception import gc_collect_iterations_key
         except ImportError:     # pytest before 8.4

@@ -24,10 +24,6 @@ import pytest
 from _pytest.mark.structures import Mark
 from _pytest.scope import Scope
 
-# Plugins that must not run inside a realm's session: this one, and the
-# ones that would start processes of their own.
-NOT_IN_REALMS = ("realms", "xdist", "xdist.looponfail", "forked")
-
 # pytest-xdist's modes that keep a file's tests in one worker, where its
 # realm is.
 WHOLE_FILE_DIST_MODES = ("no", "loadfile", "loadgroup")
@@ -83,47 +79,39 @@ def pytest_configure(config):
                                   "realms-scheduler")
 
 
+# Options the host acts on for the whole session, by dest: each file's
+# session gets them reset, as pytest-xdist's workers get theirs
+# (xdist/remote.py setup_config).  Selection, stopping, the cache's
+# orderings, reports to files, and the plugins that start processes.
+HOST_ONLY = {
+    "realms": False, "realms_share": "",
+    "keyword": "", "markexpr": "", "deselect": [], "collectonly": False,
+    "exitfirst": False, "maxfail": 0,
+    "lf": False, "failedfirst": False, "newfirst": False,
+    "stepwise": False, "stepwise_skip": False, "cacheshow": False,
+    "xmlpath": None,
+    "numprocesses": None, "maxprocesses": None, "dist": "no",
+    "distload": False, "looponfail": False, "tx": [],
+    "forked": False,
+    "cov_source": None,     # pytest-cov measures in the host
+}
+
+
 def realm_args(config, path, basetemp):
-    """The command line of a realm's session over path: the host's options
-    that act inside a file; selection, reporting and stopping stay with
-    the host."""
-    option = config.option
-    args = [os.fspath(path), "--rootdir", os.fspath(config.rootpath),
-            "-o", "addopts=",
-            f"--capture={option.capture}", f"--tb={option.tbstyle}",
-            f"--import-mode={option.importmode}",
-            f"--assert={option.assertmode}"]
-    if basetemp is not None:  # None: -p no:tmpdir
-        args.append(f"--basetemp={basetemp}")
-    for name in NOT_IN_REALMS:
-        args += ["-p", f"no:{name}"]
+    """The command line of a realm's session over path, and the options
+    to set after parsing it: the host's own arguments, as pytest-xdist
+    passes them to its workers (so every plugin's and conftest's options
+    reach the file), with the host-only options reset, the host's rootdir
+    and configuration file, and the file as the only path to collect."""
+    args = [str(arg) for arg in config.invocation_params.args]
+    args += ["--rootdir", os.fspath(config.rootpath)]
     if config.inipath is not None:
         args += ["-c", os.fspath(config.inipath)]
-    for plugin in option.plugins or ():
-        if plugin.removeprefix("no:") not in NOT_IN_REALMS:
-            args += ["-p", plugin]
-    for value in option.pythonwarnings or ():
-        args += ["-W", value]
-    for value in option.override_ini or ():
-        # The host applied "-o addopts=..." (its selection included).
-        if value.partition("=")[0].strip() != "addopts":
-            args += ["-o", value]
-    if option.confcutdir is not None:
-        args.append(f"--confcutdir={option.confcutdir}")
-    for flag, dest in (("--showlocals", "showlocals"),
-                       ("--full-trace", "fulltrace"),
-                       ("--runxfail", "runxfail"),
-                       ("--strict-markers", "strict_markers"),
-                       ("--noconftest", "noconftest")):
-        if getattr(option, dest, False):
-            args.append(flag)
-    if getattr(option, "log_level", None):
-        args.append(f"--log-level={option.log_level}")
-    if option.verbose > 0:
-        args.append("-" + "v" * option.verbose)
-    elif option.verbose < 0:
-        args.append("-" + "q" * -option.verbose)
-    return args
+    options = {dest: value for dest, value in HOST_ONLY.items()
+               if hasattr(config.option, dest)}
+    if basetemp is not None:  # None: -p no:tmpdir
+        options["basetemp"] = os.fspath(basetemp)
+    return args, os.fspath(path), options
 
 
 class RealmCollectionError(Exception):
@@ -174,7 +162,7 @@ class FileRunner:
         try:
             inrealm = self.realm.import_module("pytest_realms.inrealm")
             self.session = inrealm.FileSession(
-                realm_args(config, path, basetemp), self.receive)
+                *realm_args(config, path, basetemp), self.receive)
         except BaseException:
             self.realm.close()
             raise
