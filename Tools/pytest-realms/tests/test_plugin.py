@@ -565,3 +565,78 @@ def test_every_option_reaches_the_files(pytester):
     # Host-only options stay with the host: -k selects once, -x stops it.
     assert both(pytester, *args, "-k", "flavor or speed", "-x") == (
         {"passed": 2, "deselected": 1}, {"passed": 2, "deselected": 1})
+
+
+def short_summary(result, word):
+    return sorted(line for line in result.outlines
+                  if line.startswith(word + " "))
+
+
+def test_collection_reports_are_the_realms(pytester):
+    # A module-level skip is reported where it happened (it was
+    # pytest_realms/plugin.py), and a collection error with its traceback.
+    pytester.makepyfile(test_skipped=textwrap.dedent("""
+        import pytest
+        pytest.skip("not here", allow_module_level=True)
+    """), test_broken=textwrap.dedent("""
+        def helper():
+            raise ValueError("broken at import")
+        helper()
+    """), test_ok="def test_ok(): pass")
+    plain = run(pytester, "-rs", "--continue-on-collection-errors")
+    realms = run(pytester, "-rs", "--continue-on-collection-errors",
+                 "--realms")
+    assert realms.parseoutcomes() == plain.parseoutcomes() == {
+        "passed": 1, "skipped": 1, "errors": 1}
+    assert short_summary(realms, "SKIPPED") == short_summary(
+        plain, "SKIPPED") == ["SKIPPED [1] test_skipped.py:2: not here"]
+    assert short_summary(realms, "ERROR") == short_summary(plain, "ERROR")
+    for result in (plain, realms):
+        result.stdout.fnmatch_lines(["*ERROR collecting test_broken.py*",
+                                     "test_broken.py:3: in <module>",
+                                     "*ValueError: broken at import"])
+
+
+def test_reports_reach_the_conftests_of_their_directory_only(pytester):
+    # Reports go through the file's hook proxy, as plain items' do.
+    hook = textwrap.dedent("""
+        import pathlib
+
+        def pytest_runtest_logreport(report):
+            if report.when == "call":
+                log = pathlib.Path(__file__).with_name("seen.log")
+                with open(log, "a") as f:
+                    f.write(report.nodeid + "\\n")
+    """)
+    for name in ("a", "b"):
+        pytester.mkdir(name)
+        (pytester.path / name / "conftest.py").write_text(hook)
+        (pytester.path / name / f"test_{name}.py").write_text(
+            "def test_it(): pass\n")
+    seen = {}
+    for args in ([], ["--realms"]):
+        assert outcomes(pytester, *args) == {"passed": 2}
+        # With --realms the realm's conftest sees the report too (as an
+        # xdist worker's does): compared as sets.
+        seen[bool(args)] = [
+            set((pytester.path / name / "seen.log").read_text().split())
+            for name in ("a", "b")]
+        for name in ("a", "b"):
+            (pytester.path / name / "seen.log").unlink()
+    assert seen[True] == seen[False] == [{"a/test_a.py::test_it"},
+                                         {"b/test_b.py::test_it"}]
+
+
+def test_keywords_are_pytests_own(pytester):
+    # -k matches what pytest's KeywordMatcher gives, private names and all
+    # (a copy of it dropped names that start with "_").
+    pytester.makepyfile(test_k=textwrap.dedent("""
+        def test_it():
+            pass
+        test_it._private_flag = True
+
+        def test_other():
+            pass
+    """))
+    plain, realms = both(pytester, "-k", "_private_flag")
+    assert realms == plain == {"passed": 1, "deselected": 1}

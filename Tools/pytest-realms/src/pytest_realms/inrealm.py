@@ -14,7 +14,8 @@ import os
 import _pytest.config
 from _pytest.config import create_terminal_writer
 from _pytest.main import Session
-from _pytest.nodes import Directory, File
+from _pytest.mark import KeywordMatcher
+from _pytest.nodes import File
 from _pytest.outcomes import Exit
 
 
@@ -56,22 +57,11 @@ class Forwarder:
 
 
 def keywords(item):
-    """The names -k matches against, as pytest's KeywordMatcher takes them
-    from the item and its parents: the host's item has other parents."""
-    names = set()
-    for node in item.listchain():
-        if isinstance(node, Session):
-            continue
-        if isinstance(node, Directory) and isinstance(node.parent, Session):
-            continue
-        names.add(node.name)
-    names.update(item.listextrakeywords())
-    function = getattr(item, "function", None)
-    if function is not None:
-        names.update(name for name in vars(function)
-                     if not name.startswith("_"))
-    names.update(mark.name for mark in item.iter_markers())
-    return names
+    """The names -k matches against, as pytest's own KeywordMatcher takes
+    them from the item, its parents and its function: the host's item has
+    other parents and no function.  _names is private (pytest-xdist sends
+    no keywords: its workers select for themselves)."""
+    return KeywordMatcher.from_item(item)._names
 
 
 def describe(item, mark_index):

@@ -115,27 +115,26 @@ def realm_args(config, path, basetemp):
 
 
 class RealmCollectionError(Exception):
-    """Collecting the file failed in its realm: longrepr is its report."""
-
-    def __init__(self, longrepr):
-        super().__init__(longrepr)
-        self.longrepr = longrepr
+    """Collecting the file failed or was skipped in its realm."""
 
 
 # The note Lib/realm.py adds to an ImportError of an extension module.
 SHARE_NOTE = re.compile(r"realm\.Realm\(share=\['([^']+)'\]\)")
 
 
-def explain(longrepr):
-    """A collection error, with the option to use when an extension module
-    refused a second load in the realm."""
-    text = str(longrepr)
-    found = SHARE_NOTE.search(text)
-    if found:
-        text = (f"pytest-realms: if {found.group(1)!r} can be loaded only "
-                f"once per process, share the host's with "
-                f"--realms-share={found.group(1)}\n" + text)
-    return text
+def add_share_hint(report):
+    """Name the option to use when an extension module refused a second
+    load in the realm, first in the report."""
+    found = SHARE_NOTE.search(str(report.longrepr))
+    if not found:
+        return
+    hint = (f"pytest-realms: if {found.group(1)!r} can be loaded only once "
+            f"per process, share the host's with "
+            f"--realms-share={found.group(1)}")
+    if isinstance(report.longrepr, str):
+        report.longrepr = hint + "\n" + report.longrepr
+    else:
+        report.sections.insert(0, ("pytest-realms", hint))
 
 
 @functools.cache
@@ -152,10 +151,13 @@ def category(module, qualname, builtin_base):
 class FileRunner:
     """One test file's realm and the realm's pytest session over it."""
 
-    def __init__(self, config, realm_module, share, path, basetemp):
+    def __init__(self, config, node, realm_module, share, path, basetemp):
         self.config = config
-        self.failed_collection = []
-        self.skipped_collection = None
+        # Reports go through the file's hook proxy (node.ihook, made anew
+        # each time, as conftests load): a conftest sees the reports of
+        # its own directory only, as with plain items.
+        self.node = node
+        self.collect_reports = []
         self.realm = realm_module.Realm(
             site=True, share=share, stdin=sys.__stdin__,
             stdout=sys.__stdout__, stderr=sys.__stderr__)
@@ -174,14 +176,11 @@ class FileRunner:
         if kind == "runtest":
             report = hook.pytest_report_from_serializable(config=self.config,
                                                           data=data)
-            hook.pytest_runtest_logreport(report=report)
+            self.node.ihook.pytest_runtest_logreport(report=report)
         elif kind == "collect":
-            report = hook.pytest_report_from_serializable(config=self.config,
-                                                          data=data)
-            if report.skipped:
-                self.skipped_collection = report
-            else:
-                self.failed_collection.append(report)
+            # Replayed by RealmModule once the file's collection ends.
+            self.collect_reports.append(hook.pytest_report_from_serializable(
+                config=self.config, data=data))
         elif kind == "warning":
             # Historic: the host keeps it for good, so none of the realm's
             # objects goes in.
@@ -232,19 +231,28 @@ class Scheduler:
         self.share = share
         self.runners = []
 
-    def open_runner(self, path):
+    def open_runner(self, path, node):
         # Absent with -p no:tmpdir.
         factory = getattr(self.config, "_tmp_path_factory", None)
         basetemp = None if factory is None else \
             factory.getbasetemp() / f"realm{len(self.runners)}"
-        runner = FileRunner(self.config, self.realm_module, self.share,
-                            path, basetemp)
+        runner = FileRunner(self.config, node, self.realm_module,
+                            self.share, path, basetemp)
         self.runners.append(runner)
         return runner
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(self, module_path, parent):
         return RealmModule.from_parent(parent, path=module_path)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector):
+        report = yield
+        # A file whose collection failed or was skipped in its realm: the
+        # realm's report, with its own location and traceback, stands for
+        # the host's (as pytest-xdist's controller replays its workers').
+        realm_report = getattr(collector, "realm_report", None)
+        return report if realm_report is None else realm_report
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -280,6 +288,8 @@ class Scheduler:
 class RealmModule(pytest.File):
     """A test module collected, and later run, in a realm of its own."""
 
+    realm_report = None
+
     def collect(self):
         scheduler = self.config.pluginmanager.get_plugin("realms-scheduler")
         # The realm's session captures output with file descriptors of its
@@ -288,29 +298,28 @@ class RealmModule(pytest.File):
         capman = self.config.pluginmanager.get_plugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman else \
                 contextlib.nullcontext():
-            runner = scheduler.open_runner(self.path)
+            runner = scheduler.open_runner(self.path, self)
             try:
                 items = runner.collect()
             except BaseException:
                 runner.close()
                 raise
-        if runner.failed_collection or runner.skipped_collection or \
-                not items:
+        own = [report for report in runner.collect_reports
+               if report.nodeid == self.nodeid]
+        for report in runner.collect_reports:
+            if report.failed:
+                add_share_hint(report)
+            if report.nodeid != self.nodeid:
+                # A class (say) of the file that failed to collect.
+                self.ihook.pytest_collectreport(report=report)
+        if own or not items:
             runner.close()
-        if runner.failed_collection:
-            raise RealmCollectionError("\n".join(
-                explain(report.longrepr)
-                for report in runner.failed_collection))
-        if runner.skipped_collection is not None:
-            reason = runner.skipped_collection.longrepr[2]
-            raise pytest.skip.Exception(reason.removeprefix("Skipped: "),
-                                        allow_module_level=True)
+        if own:
+            # pytest_make_collect_report puts it in place of the report
+            # pytest makes of this exception.
+            self.realm_report = own[-1]
+            raise RealmCollectionError(self.realm_report.longrepr)
         return make_children(self, runner, list(enumerate(items)), 0)
-
-    def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, RealmCollectionError):
-            return excinfo.value.longrepr
-        return super().repr_failure(excinfo)
 
     def __repr__(self):
         return f"<Module {self.name}>"
