@@ -638,5 +638,7 @@ def test_keywords_are_pytests_own(pytester):
         def test_other():
             pass
     """))
+    # pytest 8.4 matches the private name; pytest 9 does not.
     plain, realms = both(pytester, "-k", "_private_flag")
-    assert realms == plain == {"passed": 1, "deselected": 1}
+    assert realms == plain
+    assert plain in ({"passed": 1, "deselected": 1}, {"deselected": 2})
