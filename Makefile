@@ -158,8 +158,19 @@ $(REALMS_VENV)/installed: Tools/pytest-realms/requirements.txt Tools/pytest-real
 	$(REALMS_VENV)/bin/python -m pip install -q -r Tools/pytest-realms/requirements.txt
 	touch $@
 
-test-pytest-realms: all $(REALMS_VENV)/installed  ## pytest-realms' pytester tests on the patched build
+# The plugin's tests run twice: with the pytest 8.4 of REALMS_VENV and with
+# the newest pytest 9.
+REALMS_VENV9 = build/realms-venv-pytest9
+
+$(REALMS_VENV9)/installed: Tools/pytest-realms/requirements-pytest9.txt Tools/pytest-realms/pyproject.toml | all
+	rm -rf $(REALMS_VENV9)
+	build/patched/python -m venv $(REALMS_VENV9)
+	$(REALMS_VENV9)/bin/python -m pip install -q -r Tools/pytest-realms/requirements-pytest9.txt
+	touch $@
+
+test-pytest-realms: all $(REALMS_VENV)/installed $(REALMS_VENV9)/installed  ## pytest-realms' pytester tests on the patched build, pytest 8.4 and 9
 	$(REALMS_VENV)/bin/python -m pytest -p no:cacheprovider Tools/pytest-realms/tests
+	$(REALMS_VENV9)/bin/python -m pytest -p no:cacheprovider Tools/pytest-realms/tests
 
 bench-pytest: all $(REALMS_VENV)/installed  ## real projects' tests: plain, --realms, --forked, a process per file
 	$(REALMS_VENV)/bin/python Tools/pytest-realms/bench.py --output build/bench-pytest/results.md $(BENCH_PYTEST_ARGS)
