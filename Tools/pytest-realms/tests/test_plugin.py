@@ -251,8 +251,10 @@ def test_share(pytester):
     test = "import counted\ndef test_it(): pass\n"
     pytester.makepyfile(test_a=test, test_b=test)
     log = pytester.path / "imports.log"
+    # Each file is imported twice, in the realm that collects it and in
+    # the one that runs it.
     assert outcomes(pytester, "--realms") == {"passed": 2}
-    assert log.read_text() == "imported\n" * 2
+    assert log.read_text() == "imported\n" * 4
     log.unlink()
     assert outcomes(pytester, "--realms", "--realms-share=counted") == {
         "passed": 2}
@@ -642,3 +644,42 @@ def test_keywords_are_pytests_own(pytester):
     plain, realms = both(pytester, "-k", "_private_flag")
     assert realms == plain
     assert plain in ({"passed": 1, "deselected": 1}, {"deselected": 2})
+
+
+def test_one_realm_at_a_time(pytester):
+    # Every file's realm was made at collection and held until its last
+    # test: 7 MB a file, and each garbage collection walked them all.
+    pytester.makepyfile(realmcounter=textwrap.dedent("""
+        import realm
+
+        made, open_now, peak = [], set(), [0]
+        init, close = realm.Realm.__init__, realm.Realm.close
+
+        def counted_init(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            made.append(1)
+            open_now.add(id(self))
+            peak[0] = max(peak[0], len(open_now))
+
+        def counted_close(self):
+            open_now.discard(id(self))
+            return close(self)
+
+        realm.Realm.__init__ = counted_init
+        realm.Realm.close = counted_close
+
+        def pytest_unconfigure(config):
+            with open("realms.txt", "w") as f:
+                f.write(f"{len(made)} {peak[0]} {len(open_now)}")
+    """))
+    for name in "abc":
+        pytester.makepyfile(**{f"test_{name}": "def test_one(): pass\n"
+                                               "def test_two(): pass\n"})
+    assert outcomes(pytester, "-p", "realmcounter", "--realms") == {
+        "passed": 6}
+    # Made: one to collect and one to run each file; never two open.
+    assert (pytester.path / "realms.txt").read_text() == "6 1 0"
+    result = run(pytester, "-p", "realmcounter", "--realms", "--collect-only")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["collected 6 items"])
+    assert (pytester.path / "realms.txt").read_text() == "3 1 0"

@@ -20,10 +20,13 @@ from _pytest.outcomes import Exit
 
 
 class Forwarder:
-    """A plugin of the realm's session: reports go to the host."""
+    """A plugin of the realm's session: reports go to the host.  Those of
+    the collection only when the session collects for the host (the realm
+    that runs a file's items collects it a second time)."""
 
-    def __init__(self, send):
+    def __init__(self, send, collecting):
         self.send = send
+        self.collecting = collecting
         self.config = None
 
     def pytest_configure(self, config):
@@ -37,11 +40,13 @@ class Forwarder:
         self.send("runtest", self._serialize(report))
 
     def pytest_collectreport(self, report):
-        if not report.passed:
+        if self.collecting and not report.passed:
             self.send("collect", self._serialize(report))
 
     def pytest_warning_recorded(self, warning_message, when, nodeid,
                                 location):
+        if when == "collect" and not self.collecting:
+            return
         category = warning_message.category
         base = next(cls for cls in category.__mro__
                     if cls.__module__ == "builtins")
@@ -116,11 +121,11 @@ def plain(values):
 class FileSession:
     """A pytest session of the realm's pytest over one test file."""
 
-    def __init__(self, args, path, options, send):
+    def __init__(self, args, path, options, send, collecting=True):
         """args: the host's command line (the configuration file's addopts
         and PYTEST_ADDOPTS apply here as there); path: the one file to
         collect; options: dests to set once parsed (the host-only ones)."""
-        self.forwarder = Forwarder(send)
+        self.forwarder = Forwarder(send, collecting)
         self.config = _pytest.config._prepareconfig(
             list(args), plugins=[self.forwarder])
         for dest, value in options.items():

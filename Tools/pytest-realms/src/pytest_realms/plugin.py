@@ -149,10 +149,13 @@ def category(module, qualname, builtin_base):
 
 
 class FileRunner:
-    """One test file's realm and the realm's pytest session over it."""
+    """One test file's realm and the realm's pytest session over it: to
+    collect the file (collecting), or to run its items."""
 
-    def __init__(self, config, node, realm_module, share, path, basetemp):
+    def __init__(self, config, node, realm_module, share, path, basetemp,
+                 collecting):
         self.config = config
+        self.indices = {}
         # Reports go through the file's hook proxy (node.ihook, made anew
         # each time, as conftests load): a conftest sees the reports of
         # its own directory only, as with plain items.
@@ -164,7 +167,8 @@ class FileRunner:
         try:
             inrealm = self.realm.import_module("pytest_realms.inrealm")
             self.session = inrealm.FileSession(
-                *realm_args(config, path, basetemp), self.receive)
+                *realm_args(config, path, basetemp), self.receive,
+                collecting)
         except BaseException:
             self.realm.close()
             raise
@@ -200,9 +204,22 @@ class FileRunner:
                  for name, args, kwargs in table]
         for info in items:
             info["markers"] = [marks[index] for index in info["markers"]]
+        self.indices = {info["nodeid"]: index
+                        for index, info in enumerate(items)}
         return items
 
-    def run(self, index, next_index):
+    def index_of(self, item):
+        try:
+            return self.indices[item.nodeid]
+        except KeyError:
+            raise RuntimeError(
+                f"pytest-realms: {item.nodeid} was not collected again when "
+                f"its file's realm was made to run it (the file collects "
+                f"differently each time)") from None
+
+    def run(self, item, nextitem):
+        index = self.index_of(item)
+        next_index = None if nextitem is None else self.index_of(nextitem)
         stop = self.session.run(index, next_index)
         if stop is not None:
             # pytest.exit() in the realm: the host's session stops.
@@ -222,24 +239,46 @@ class FileRunner:
 
 
 class Scheduler:
-    """The host's part: makes each test module a RealmModule and runs its
-    items in the module's realm."""
+    """The host's part: makes each test module a RealmModule, and runs its
+    items in a realm of the module's, one realm at a time.  A file is
+    collected in a realm closed right after (the host keeps plain data),
+    and collected again in the realm that runs its items, made for its
+    first item and closed after its last."""
 
     def __init__(self, config, realm_module, share):
         self.config = config
         self.realm_module = realm_module
         self.share = share
-        self.runners = []
+        self.runners = []       # the open ones
+        self.made = 0
 
-    def open_runner(self, path, node):
+    def open_runner(self, path, node, collecting=True):
         # Absent with -p no:tmpdir.
         factory = getattr(self.config, "_tmp_path_factory", None)
         basetemp = None if factory is None else \
-            factory.getbasetemp() / f"realm{len(self.runners)}"
-        runner = FileRunner(self.config, node, self.realm_module,
-                            self.share, path, basetemp)
-        self.runners.append(runner)
+            factory.getbasetemp() / f"realm{self.made}"
+        self.made += 1
+        # The realm's session captures output with file descriptors of its
+        # own, restoring the ones it found: it must find the host's real
+        # ones, not the host's capture.
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        with capman.global_and_fixture_disabled() if capman else \
+                contextlib.nullcontext():
+            runner = FileRunner(self.config, node, self.realm_module,
+                                self.share, path, basetemp, collecting)
+            self.runners.append(runner)
+            if not collecting:
+                try:
+                    runner.collect()
+                except BaseException:
+                    self.close_runner(runner)
+                    raise
         return runner
+
+    def close_runner(self, runner):
+        if runner in self.runners:
+            self.runners.remove(runner)
+        runner.close()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(self, module_path, parent):
@@ -258,52 +297,45 @@ class Scheduler:
     def pytest_runtest_protocol(self, item, nextitem):
         if not isinstance(item, RealmItem):
             return None
-        runner = item.runner
-        if not runner.open:
-            raise RuntimeError(
-                f"pytest-realms: {item.nodeid} was scheduled after the other "
-                f"tests of its file ran; run with --dist loadfile under "
-                f"pytest-xdist")
+        module = item.getparent(RealmModule)
         same_file = isinstance(nextitem, RealmItem) and \
-            nextitem.runner is runner
-        next_index = nextitem.index if same_file else None
+            nextitem.getparent(RealmModule) is module
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid,
                                            location=item.location)
+        runner = module.runner
         try:
-            runner.run(item.index, next_index)
+            if runner is None:
+                runner = module.runner = self.open_runner(
+                    module.path, module, collecting=False)
+            runner.run(item, nextitem if same_file else None)
         finally:
-            if next_index is None:
-                runner.close()
+            if not same_file and runner is not None:
+                module.runner = None
+                self.close_runner(runner)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
                                             location=item.location)
         return True
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
-        # Files left unfinished (-x, an interrupt) or only collected.
+        # A file left unfinished (-x, an interrupt).
         while self.runners:
-            self.runners.pop().close()
+            self.close_runner(self.runners[-1])
 
 
 class RealmModule(pytest.File):
-    """A test module collected, and later run, in a realm of its own."""
+    """A test module collected, and later run, in realms of its own."""
 
     realm_report = None
+    runner = None       # while its items run
 
     def collect(self):
         scheduler = self.config.pluginmanager.get_plugin("realms-scheduler")
-        # The realm's session captures output with file descriptors of its
-        # own, restoring the ones it found: it must find the host's real
-        # ones, not the host's capture of this collection.
-        capman = self.config.pluginmanager.get_plugin("capturemanager")
-        with capman.global_and_fixture_disabled() if capman else \
-                contextlib.nullcontext():
-            runner = scheduler.open_runner(self.path, self)
-            try:
-                items = runner.collect()
-            except BaseException:
-                runner.close()
-                raise
+        runner = scheduler.open_runner(self.path, self)
+        try:
+            items = runner.collect()
+        finally:
+            scheduler.close_runner(runner)
         own = [report for report in runner.collect_reports
                if report.nodeid == self.nodeid]
         for report in runner.collect_reports:
@@ -312,20 +344,18 @@ class RealmModule(pytest.File):
             if report.nodeid != self.nodeid:
                 # A class (say) of the file that failed to collect.
                 self.ihook.pytest_collectreport(report=report)
-        if own or not items:
-            runner.close()
         if own:
             # pytest_make_collect_report puts it in place of the report
             # pytest makes of this exception.
             self.realm_report = own[-1]
             raise RealmCollectionError(self.realm_report.longrepr)
-        return make_children(self, runner, list(enumerate(items)), 0)
+        return make_children(self, list(enumerate(items)), 0)
 
     def __repr__(self):
         return f"<Module {self.name}>"
 
 
-def make_children(parent, runner, entries, depth):
+def make_children(parent, entries, depth):
     """The host's nodes for the realm's items below parent: an item, or a
     RealmCollector for the class (say) that groups the next items."""
     children = []
@@ -335,7 +365,7 @@ def make_children(parent, runner, entries, depth):
         if not parents:
             children.append(RealmItem.from_parent(
                 parent, name=info["name"], nodeid=info["nodeid"],
-                runner=runner, index=index, info=info))
+                info=info))
             continue
         name, nodeid, kind = parents[0]
         last = children[-1] if children else None
@@ -343,7 +373,7 @@ def make_children(parent, runner, entries, depth):
             last.entries.append(entry)
         else:
             children.append(RealmCollector.from_parent(
-                parent, name=name, nodeid=nodeid, runner=runner,
+                parent, name=name, nodeid=nodeid,
                 entries=[entry], depth=depth + 1, kind=kind))
     return children
 
@@ -352,9 +382,8 @@ class RealmCollector(pytest.Collector):
     """The host's stand-in for a node of a realm's session between a file
     and its items, a class for one."""
 
-    def __init__(self, *, runner, entries, depth, kind, **kwargs):
+    def __init__(self, *, entries, depth, kind, **kwargs):
         super().__init__(**kwargs)
-        self.runner = runner
         self.entries = entries
         self.depth = depth
         self.kind = kind
@@ -368,7 +397,7 @@ class RealmCollector(pytest.Collector):
                            "class of a realm"})
 
     def collect(self):
-        return make_children(self, self.runner, self.entries, self.depth)
+        return make_children(self, self.entries, self.depth)
 
     def __repr__(self):
         return f"<{self.kind} {self.name}>"
@@ -428,10 +457,8 @@ class RealmItem(pytest.Item):
             parent = parent.parent
         return None
 
-    def __init__(self, *, runner, index, info, **kwargs):
+    def __init__(self, *, info, **kwargs):
         super().__init__(**kwargs)
-        self.runner = runner
-        self.index = index
         self.info = info
         self.extra_keyword_matches.update(info["keywords"])
         self.own_markers.extend(info["markers"])
