@@ -8,17 +8,20 @@ build/bench-pytest/ and its tests run by the patched build's venv:
     forked      pytest --forked            (pytest-forked: a fork per test)
     subprocess  pytest FILE, once per file (a fresh process per test file)
 
-The outcome counts must be the same in every mode; the table gives wall
-time and CPU time (user + system of the pytest processes and their
-children), side by side, from one run.
+The outcome counts must be the same in every mode and round.  Each
+project runs ROUNDS rounds, each round every mode once (interleaved, so
+that a slow spell of the machine hits every mode alike); the table gives
+the median wall time, the median CPU time (user + system of the pytest
+processes and their children) with its spread (min-max), and the peak
+resident memory of the largest process (ru_maxrss, through wait4()).
 
-    python bench.py [--projects NAME ...] [--output results.md]
+    python bench.py [--projects NAME ...] [--rounds 5] [--output results.md]
 """
 
 import argparse
 import os
 import re
-import resource
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -74,24 +77,46 @@ def add(total, counts):
         total[kind] = total.get(kind, 0) + count
 
 
+def run_one(command, cwd, env):
+    """Run a command: (output, exit status, CPU s, peak RSS KiB) of it and
+    its children, from wait4() of its own process."""
+    proc = subprocess.Popen(command, cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return (output, proc.returncode, usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss)
+
+
 def timed(commands, tree, env):
-    """Run commands one after the other: (wall s, CPU s, counts summed)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run commands one after the other: (wall s, CPU s, peak RSS KiB,
+    counts summed)."""
     start = time.perf_counter()
-    counts = {}
+    counts, cpu, rss = {}, 0.0, 0
     for command in commands:
-        proc = subprocess.run(command, cwd=tree, env=env, text=True,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-        if proc.returncode not in (0, 1):
+        output, status, used, peak = run_one(command, tree, env)
+        if status not in (0, 1):
             raise RuntimeError(f"{' '.join(command)} in {tree}: exit "
-                               f"{proc.returncode}\n{proc.stdout[-3000:]}")
-        add(counts, parse_counts(proc.stdout))
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime -
-                                                before.ru_stime)
-    return wall, cpu, counts
+                               f"{status}\n{output[-3000:]}")
+        add(counts, parse_counts(output))
+        cpu += used
+        rss = max(rss, peak)
+    return time.perf_counter() - start, cpu, rss, counts
+
+
+def summarize(runs):
+    """The runs of one mode: {wall, cpu, cpu_min, cpu_max, rss, counts},
+    medians but for the spread and the peak; counts None if the rounds
+    disagree."""
+    walls, cpus, rsss, counts = zip(*runs)
+    return {"wall": statistics.median(walls),
+            "cpu": statistics.median(cpus),
+            "cpu_min": min(cpus), "cpu_max": max(cpus),
+            "rss": max(rsss),
+            "counts": counts[0] if all(c == counts[0] for c in counts)
+            else None}
 
 
 def test_files(tree, env):
@@ -109,7 +134,7 @@ def test_files(tree, env):
     return files
 
 
-def measure(name, version, source, workdir):
+def measure(name, version, source, workdir, rounds):
     tree = fetch(name, version, workdir)
     env = dict(os.environ, PYTHONPATH=str((tree / source).resolve()),
                PYTHONDONTWRITEBYTECODE="")
@@ -117,33 +142,42 @@ def measure(name, version, source, workdir):
     # Once untimed, so that every mode finds the .pyc files written.
     timed([pytest], tree, env)
     files = test_files(tree, env)
-    results = {}
-    for mode in MODES:
-        if mode == "subprocess":
-            commands = [[*pytest, path] for path in files]
-        else:
-            commands = [[*pytest, *OPTIONS[mode]]]
-        results[mode] = timed(commands, tree, env)
-        print(f"bench-pytest: {name} {mode}: {results[mode][2]} "
-              f"{results[mode][0]:.1f} s wall, {results[mode][1]:.1f} s CPU",
-              flush=True)
-    return results, len(files)
+    runs = {mode: [] for mode in MODES}
+    for number in range(1, rounds + 1):
+        for mode in MODES:
+            if mode == "subprocess":
+                commands = [[*pytest, path] for path in files]
+            else:
+                commands = [[*pytest, *OPTIONS[mode]]]
+            wall, cpu, rss, counts = timed(commands, tree, env)
+            runs[mode].append((wall, cpu, rss, counts))
+            print(f"bench-pytest: {name} round {number} {mode}: {counts} "
+                  f"{wall:.1f} s wall, {cpu:.1f} s CPU, {rss / 1024:.0f} MB",
+                  flush=True)
+    return {mode: summarize(runs[mode]) for mode in MODES}, len(files)
 
 
-def table(all_results):
-    lines = ["| project | tests | files | mode | wall s | CPU s | "
-             "CPU / plain | same counts |",
-             "|---|---|---|---|---|---|---|---|"]
+def table(all_results, rounds):
+    lines = [f"Medians of {rounds} interleaved round"
+             f"{'s' if rounds != 1 else ''}; CPU spread min-max; peak RSS "
+             f"of the largest process.", "",
+             "| project | tests | files | mode | wall s | CPU s | CPU spread "
+             "| CPU / plain | peak RSS MB | RSS / plain | same counts |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (name, version, files), results in all_results.items():
         plain = results["plain"]
-        tests = sum(count for kind, count in plain[2].items()
+        tests = sum(count for kind, count in (plain["counts"] or {}).items()
                     if kind in OUTCOMES)
         for mode in MODES:
-            wall, cpu, counts = results[mode]
-            same = "yes" if counts == plain[2] else f"no: {counts}"
-            lines.append(f"| {name} {version} | {tests} | {files} | {mode} | "
-                         f"{wall:.1f} | {cpu:.1f} | {cpu / plain[1]:.2f} | "
-                         f"{same} |")
+            r = results[mode]
+            same = "yes" if r["counts"] is not None and \
+                r["counts"] == plain["counts"] else f"no: {r['counts']}"
+            lines.append(
+                f"| {name} {version} | {tests} | {files} | {mode} | "
+                f"{r['wall']:.1f} | {r['cpu']:.1f} | "
+                f"{r['cpu_min']:.1f}-{r['cpu_max']:.1f} | "
+                f"{r['cpu'] / plain['cpu']:.2f} | {r['rss'] / 1024:.0f} | "
+                f"{r['rss'] / plain['rss']:.2f} | {same} |")
     return "\n".join(lines)
 
 
@@ -153,18 +187,24 @@ def main(argv=None):
                         default=[name for name, _, _ in PROJECTS])
     parser.add_argument("--workdir", type=Path,
                         default=Path("build/bench-pytest"))
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="interleaved rounds of every mode (default 5)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     all_results = {}
     failed = False
     for name, version, source in PROJECTS:
         if name not in args.projects:
             continue
-        results, files = measure(name, version, source, args.workdir)
+        results, files = measure(name, version, source, args.workdir,
+                                 args.rounds)
         all_results[name, version, files] = results
-        failed |= any(results[mode][2] != results["plain"][2]
+        failed |= any(results[mode]["counts"] is None
+                      or results[mode]["counts"] != results["plain"]["counts"]
                       for mode in MODES)
-    report = table(all_results)
+    report = table(all_results, args.rounds)
     print(report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
