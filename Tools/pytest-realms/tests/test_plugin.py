@@ -650,14 +650,16 @@ def test_one_realm_at_a_time(pytester):
     # Every file's realm was made at collection and held until its last
     # test: 7 MB a file, and each garbage collection walked them all.
     pytester.makepyfile(realmcounter=textwrap.dedent("""
-        import realm
+        import realm, weakref
 
-        made, open_now, peak = [], set(), [0]
+        made, open_now, peak, alive = [], set(), [0], [0]
         init, close = realm.Realm.__init__, realm.Realm.close
 
         def counted_init(self, *args, **kwargs):
+            # The worlds of the closed realms are freed by then.
+            alive[0] = max(alive[0], sum(ref() is not None for ref in made))
             init(self, *args, **kwargs)
-            made.append(1)
+            made.append(weakref.ref(self.sys))
             open_now.add(id(self))
             peak[0] = max(peak[0], len(open_now))
 
@@ -670,16 +672,17 @@ def test_one_realm_at_a_time(pytester):
 
         def pytest_unconfigure(config):
             with open("realms.txt", "w") as f:
-                f.write(f"{len(made)} {peak[0]} {len(open_now)}")
+                f.write(f"{len(made)} {peak[0]} {len(open_now)} {alive[0]}")
     """))
     for name in "abc":
         pytester.makepyfile(**{f"test_{name}": "def test_one(): pass\n"
                                                "def test_two(): pass\n"})
     assert outcomes(pytester, "-p", "realmcounter", "--realms") == {
         "passed": 6}
-    # Made: one to collect and one to run each file; never two open.
-    assert (pytester.path / "realms.txt").read_text() == "6 1 0"
+    # Made: one to collect and one to run each file; never two open, and
+    # each closed one freed before the next is made.
+    assert (pytester.path / "realms.txt").read_text() == "6 1 0 0"
     result = run(pytester, "-p", "realmcounter", "--realms", "--collect-only")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["collected 6 items"])
-    assert (pytester.path / "realms.txt").read_text() == "3 1 0"
+    assert (pytester.path / "realms.txt").read_text() == "3 1 0 0"
