@@ -1,7 +1,10 @@
 """make bench-pytest's measurements (Tools/pytest-realms/bench.py)."""
 
 import importlib.util
+import json
+import subprocess
 import sys
+import textwrap
 
 from conftest import ROOT
 
@@ -14,20 +17,34 @@ spec.loader.exec_module(bench)
 def test_run_one_gives_the_processs_own_cpu_and_peak_memory(tmp_path):
     # A child that holds 80 MB and spins: its own figures, not those of
     # every child the parent reaped before (RUSAGE_CHILDREN's maximum).
-    code = ("import time\n"
-            "block = bytearray(80 * 1024 * 1024)\n"
-            "end = time.process_time() + 0.2\n"
-            "while time.process_time() < end: pass\n"
-            "print('1 passed in 0.2s')\n"
-            "raise SystemExit(1)")
-    output, status, cpu, rss = bench.run_one([sys.executable, "-c", code],
-                                             tmp_path, None)
+    # Measured from a small process, as bench.py is: Linux keeps a
+    # process's peak RSS across exec, so a child forked from this pytest
+    # process would start at its size.
+    big = ("import time\n"
+           "block = bytearray(80 * 1024 * 1024)\n"
+           "end = time.process_time() + 0.2\n"
+           "while time.process_time() < end: pass\n"
+           "print('1 passed in 0.2s')\n"
+           "raise SystemExit(1)")
+    measure = textwrap.dedent(f"""
+        import importlib.util, json, sys
+        spec = importlib.util.spec_from_file_location(
+            "bench_pytest", {str(ROOT / "Tools" / "pytest-realms" /
+                                 "bench.py")!r})
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        big = bench.run_one([sys.executable, "-c", {big!r}], ".", None)
+        small = bench.run_one([sys.executable, "-c", "pass"], ".", None)
+        print(json.dumps([big, small]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", measure], cwd=tmp_path,
+                          stdout=subprocess.PIPE, text=True, check=True)
+    big, small = json.loads(proc.stdout)
+    output, status, cpu, rss = big
     assert (output, status) == ("1 passed in 0.2s\n", 1)
     assert cpu >= 0.2
     assert rss >= 80 * 1024
-    _, _, _, small = bench.run_one([sys.executable, "-c", "pass"],
-                                   tmp_path, None)
-    assert small < 80 * 1024
+    assert small[3] < 80 * 1024
 
 
 def test_summarize_takes_medians_spread_and_peak():

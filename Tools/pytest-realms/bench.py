@@ -79,7 +79,9 @@ def add(total, counts):
 
 def run_one(command, cwd, env):
     """Run a command: (output, exit status, CPU s, peak RSS KiB) of it and
-    its children, from wait4() of its own process."""
+    its children, from wait4() of its own process.  Linux keeps a peak RSS
+    across exec, so the process forked here starts at this one's size:
+    this script stays small."""
     proc = subprocess.Popen(command, cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read()
