@@ -1,7 +1,6 @@
 """pytest-realms, driven by pytester in subprocesses of this interpreter."""
 
 import gc
-import sys
 import textwrap
 import types
 import xml.etree.ElementTree as ET
