@@ -1,6 +1,7 @@
 """pytest-realms, driven by pytester in subprocesses of this interpreter."""
 
 import gc
+import re
 import textwrap
 import types
 import xml.etree.ElementTree as ET
@@ -148,6 +149,27 @@ def test_reports_as_without_the_option(sample):
         "output of a failing test",
     ])
 
+
+
+def what_users_read(result):
+    """The whole terminal output, times taken out; the --durations lines
+    (ordered by time, equal here) sorted."""
+    lines = [re.sub(r"\d+\.\d\ds", "T", line) for line in result.outlines]
+    start = next(i for i, line in enumerate(lines)
+                 if "slowest durations" in line) + 1
+    end = next(i for i in range(start, len(lines))
+               if not lines[i].startswith("T "))
+    return lines[:start] + sorted(lines[start:end]) + lines[end:]
+
+
+def test_output_as_without_the_option(sample):
+    # "collected N items", tracebacks, captured output, the -rA summary
+    # with locations, --durations.
+    args = ("-rA", "--durations=0", "--durations-min=0")
+    plain, realms = run(sample, *args), run(sample, "--realms", *args)
+    assert what_users_read(realms) == what_users_read(plain)
+    plain.stdout.fnmatch_lines(["collected 11 items",
+                                "*s call     test_sample.py::test_fail"])
 
 @pytest.mark.parametrize("args", [
     ["-k", "param"], ["-k", "TestGroup or other"], ["-m", "slow"],
@@ -324,17 +346,27 @@ def test_warnings_reach_the_host_summary(pytester):
 
         def test_own_category():
             warnings.warn("one of the file's own", RealmWarning)
+
+        def test_resource():
+            open(__file__).close
     """))
-    plain, realms = run(pytester), run(pytester, "--realms")
+    args = ("-W", "always::ResourceWarning")
+    plain, realms = run(pytester, *args), run(pytester, "--realms", *args)
     assert realms.parseoutcomes() == plain.parseoutcomes() == {
-        "passed": 2, "warnings": 2}
+        "passed": 3, "warnings": 3}
     for result in (plain, realms):
+        # pytest's hint for a ResourceWarning needs the warning's object.
         result.stdout.fnmatch_lines([
             "*warnings summary*",
             "test_warn.py::test_builtin_category",
             "*DeprecationWarning: a plain one",
             "test_warn.py::test_own_category",
-            "*: RealmWarning: one of the file's own"])
+            "*: RealmWarning: one of the file's own",
+            "test_warn.py::test_resource",
+            "*: ResourceWarning: unclosed file *",
+            "*open(__file__).close",
+            "  Enable tracemalloc to get traceback where the object was"
+            " allocated."])
 
 
 def test_realms_are_freed(pytester):
@@ -349,9 +381,11 @@ def test_realms_are_freed(pytester):
         @pytest.mark.parametrize("value", [Value()])
         def test_it(value):
             warnings.warn("kept by the host", UserWarning)
+            open(__file__).close  # a ResourceWarning: its object is lent
             assert False
     """))
-    result = pytester.inline_run("--realms", "-p", "no:randomly")
+    result = pytester.inline_run("--realms", "-p", "no:randomly",
+                                 "-W", "always::ResourceWarning")
     assert result.countoutcomes() == [0, 0, 1]
     gc.collect()
     loaded = [module for module in gc.get_objects()

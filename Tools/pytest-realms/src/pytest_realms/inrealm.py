@@ -57,6 +57,9 @@ class Forwarder:
             "filename": warning_message.filename,
             "lineno": warning_message.lineno,
             "line": warning_message.line,
+            # Lent to the host for the hook call, for pytest's tracemalloc
+            # hint (where a ResourceWarning's object was allocated).
+            "source": warning_message.source,
             "when": when, "nodeid": nodeid,
             "location": None if location is None else tuple(location)})
 

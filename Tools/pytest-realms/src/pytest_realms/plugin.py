@@ -188,14 +188,20 @@ class FileRunner:
                 config=self.config, data=data))
         elif kind == "warning":
             # Historic: the host keeps it for good, so none of the realm's
-            # objects goes in.
-            hook.pytest_warning_recorded.call_historic(kwargs={
-                "warning_message": warnings.WarningMessage(
-                    category(*data["category"])(data["message"]),
-                    category(*data["category"]), data["filename"],
-                    data["lineno"], line=data["line"]),
-                "when": data["when"], "nodeid": data["nodeid"],
-                "location": data["location"]})
+            # objects stays in.  The warning's source object is lent for
+            # the call, as the terminal formats the warning then, with
+            # pytest's tracemalloc hint.
+            message = warnings.WarningMessage(
+                category(*data["category"])(data["message"]),
+                category(*data["category"]), data["filename"],
+                data["lineno"], line=data["line"], source=data["source"])
+            try:
+                hook.pytest_warning_recorded.call_historic(kwargs={
+                    "warning_message": message,
+                    "when": data["when"], "nodeid": data["nodeid"],
+                    "location": data["location"]})
+            finally:
+                message.source = None
 
     def collect(self):
         """The host's descriptions of the file's items, each with its
