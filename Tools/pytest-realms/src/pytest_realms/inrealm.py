@@ -11,12 +11,12 @@ PYTEST_DONT_REWRITE: imported before the session starts.
 
 import os
 
+import pytest
+# Private names, each used by a plugin of pytest's own or pytest-xdist too
+# (said where used).
 import _pytest.config
 from _pytest.config import create_terminal_writer
-from _pytest.main import Session
 from _pytest.mark import KeywordMatcher
-from _pytest.nodes import File
-from _pytest.outcomes import Exit
 
 
 class Forwarder:
@@ -80,7 +80,7 @@ def describe(item, mark_index):
     once: every case of a parametrized test has its parametrize mark, with
     all the values."""
     chain = item.listchain()
-    files = [i for i, node in enumerate(chain) if isinstance(node, File)]
+    files = [i for i, node in enumerate(chain) if isinstance(node, pytest.File)]
     between = chain[files[-1] + 1:-1] if files else []
     path, lineno, domain = item.reportinfo()
     return {"nodeid": item.nodeid, "name": item.name,
@@ -129,6 +129,7 @@ class FileSession:
         and PYTEST_ADDOPTS apply here as there); path: the one file to
         collect; options: dests to set once parsed (the host-only ones)."""
         self.forwarder = Forwarder(send, collecting)
+        # As pytest-xdist's worker makes its config (xdist/remote.py).
         self.config = _pytest.config._prepareconfig(
             list(args), plugins=[self.forwarder])
         for dest, value in options.items():
@@ -141,19 +142,23 @@ class FileSession:
         else:
             # At its end a session collects garbage five times, to report
             # unraisable exceptions; in a realm each collection walks the
-            # heap of the whole process, the host's included: once is
-            # enough for the file's garbage.
+            # heap of the whole process, the host's included, so none (as
+            # pytest's pytester does for its in-process runs; the host
+            # collects once after closing the realm).
             self.config.stash[gc_collect_iterations_key] = 0
         self.session = None
         self.items = []
         self._null = open(os.devnull, "w")
+        # _do_configure() and _ensure_unconfigure(), as pytest's pytester
+        # configures and unconfigures a config it made.
         self.config._do_configure()
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             # The host reports; the realm's reporter stays (plugins and
             # assertion rewriting use its writer) but writes nowhere.
+            # _tw: pytest's pastebin and debugging plugins use it too.
             reporter._tw = create_terminal_writer(self.config, self._null)
-        self.session = Session.from_config(self.config)
+        self.session = pytest.Session.from_config(self.config)
         self.session.exitstatus = 0
         self.config.hook.pytest_sessionstart(session=self.session)
 
@@ -183,7 +188,7 @@ class FileSession:
         nextitem = None if next_index is None else self.items[next_index]
         try:
             item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-        except Exit as exc:
+        except pytest.exit.Exception as exc:
             return exc.msg, exc.returncode
         return None
 

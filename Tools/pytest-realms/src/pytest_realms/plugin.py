@@ -2,11 +2,12 @@
 
 With ``--realms``, the host's pytest session still walks the directories,
 selects (-k, -m, --lf, --deselect), reports and decides when to stop (-x),
-but each test module is a RealmModule: its realm, made when the file is
-collected, runs a pytest session of the realm's own pytest over that one
-file (inrealm.FileSession).  The host's items stand for the realm's; their
-reports come back as plain data and go through the host's hooks, so the
-terminal, --junitxml, --lf and -x see them as without the option.
+but each test module is a RealmModule, collected by a pytest session of a
+realm's own pytest over that one file (inrealm.FileSession) in a realm
+closed at once; a second realm of the file's runs its selected items.  The
+host's items stand for the realm's; their reports come back as plain data
+and go through the host's hooks, so the terminal, --junitxml, --lf and -x
+see them as without the option.
 """
 
 import builtins
@@ -22,7 +23,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from _pytest.mark.structures import Mark
+# Private: the host's fixtures plugin reads a Scope (CallSpec below).
 from _pytest.scope import Scope
 
 # pytest-xdist's modes that keep a file's tests in one worker, where its
@@ -207,7 +208,10 @@ class FileRunner:
         """The host's descriptions of the file's items, each with its
         markers as Mark objects, shared by the items as the realm's are."""
         table, items = self.session.collect()
-        marks = [Mark(name, tuple(args), kwargs, _ispytest=True)
+        # pytest.Mark's constructor is private (_ispytest); its public
+        # maker, pytest.mark.NAME, checks NAME against the host's markers,
+        # which the realm's conftests registered, not the host's.
+        marks = [pytest.Mark(name, tuple(args), kwargs, _ispytest=True)
                  for name, args, kwargs in table]
         for info in items:
             info["markers"] = [marks[index] for index in info["markers"]]
