@@ -35,6 +35,8 @@ PROJECTS = [
     ("cachetools", "8.0.2", "src"),
     ("toolz", "1.2.0", "."),
     ("more-itertools", "11.2.1", "."),
+    ("pyflakes", "3.4.0", "."),
+    ("tabulate", "0.9.0", "."),     # its numpy and pandas tests skip
 ]
 MODES = ("plain", "realms", "forked", "subprocess")
 OPTIONS = {"plain": [], "realms": ["--realms"], "forked": ["--forked"]}
@@ -195,6 +197,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    known = [name for name, _, _ in PROJECTS]
+    unknown = sorted(set(args.projects) - set(known))
+    if unknown:
+        parser.error(f"unknown project(s) {', '.join(unknown)}; "
+                     f"choose from {', '.join(known)}")
     all_results = {}
     failed = False
     for name, version, source in PROJECTS:
