@@ -28,6 +28,7 @@ class Forwarder:
         self.send = send
         self.collecting = collecting
         self.config = None
+        self.shares = {}
 
     def pytest_configure(self, config):
         self.config = config
@@ -39,9 +40,22 @@ class Forwarder:
     def pytest_runtest_logreport(self, report):
         self.send("runtest", self._serialize(report))
 
+    def pytest_exception_interact(self, node, call, report):
+        # Before pytest_collectreport: the module to share that realm puts
+        # on an ImportError of an extension module (realm_share, in
+        # realm.rst) goes with the report.
+        if isinstance(report, pytest.CollectReport):
+            share = realm_share(call.excinfo.value)
+            if share is not None:
+                self.shares[report.nodeid] = share
+
     def pytest_collectreport(self, report):
+        share = self.shares.pop(report.nodeid, None)
         if self.collecting and not report.passed:
-            self.send("collect", self._serialize(report))
+            data = self._serialize(report)
+            if share is not None:
+                data["realm_share"] = share     # an attribute in the host
+            self.send("collect", data)
 
     def pytest_warning_recorded(self, warning_message, when, nodeid,
                                 location):
@@ -62,6 +76,18 @@ class Forwarder:
             "source": warning_message.source,
             "when": when, "nodeid": nodeid,
             "location": None if location is None else tuple(location)})
+
+
+def realm_share(exc):
+    """The realm_share of an exception or of one in its chain."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        share = getattr(exc, "realm_share", None)
+        if isinstance(share, str):
+            return share
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def keywords(item):

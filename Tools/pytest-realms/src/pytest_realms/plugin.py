@@ -17,7 +17,6 @@ import gc
 import importlib
 import os
 import platform
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -120,19 +119,16 @@ class RealmCollectionError(Exception):
     """Collecting the file failed or was skipped in its realm."""
 
 
-# The note Lib/realm.py adds to an ImportError of an extension module.
-SHARE_NOTE = re.compile(r"realm\.Realm\(share=\['([^']+)'\]\)")
-
-
 def add_share_hint(report):
     """Name the option to use when an extension module refused a second
-    load in the realm, first in the report."""
-    found = SHARE_NOTE.search(str(report.longrepr))
-    if not found:
+    load in the realm (the realm's ImportError said which module to
+    share), first in the report."""
+    share = getattr(report, "realm_share", None)
+    if share is None:
         return
-    hint = (f"pytest-realms: if {found.group(1)!r} can be loaded only once "
+    hint = (f"pytest-realms: if {share!r} can be loaded only once "
             f"per process, share the host's with "
-            f"--realms-share={found.group(1)}")
+            f"--realms-share={share}")
     if isinstance(report.longrepr, str):
         report.longrepr = hint + "\n" + report.longrepr
     else:
