@@ -106,7 +106,8 @@ def describe(item, mark_index):
     once: every case of a parametrized test has its parametrize mark, with
     all the values."""
     chain = item.listchain()
-    files = [i for i, node in enumerate(chain) if isinstance(node, pytest.File)]
+    files = [i for i, node in enumerate(chain)
+             if isinstance(node, pytest.File)]
     between = chain[files[-1] + 1:-1] if files else []
     path, lineno, domain = item.reportinfo()
     return {"nodeid": item.nodeid, "name": item.name,
