@@ -152,9 +152,12 @@ def test_reports_as_without_the_option(sample):
 
 
 def what_users_read(result):
-    """The whole terminal output, times taken out; the --durations lines
-    (ordered by time, equal here) sorted."""
-    lines = [re.sub(r"\d+\.\d\ds", "T", line) for line in result.outlines]
+    """The whole terminal output, times taken out (and the padding of the
+    lines that show them, which is as wide as their digits); the
+    --durations lines (ordered by time, equal here) sorted."""
+    lines = [re.sub(r"^=+ (.*) =+$", r"= \1 =",
+                    re.sub(r"\d+\.\d\ds", "T", line))
+             for line in result.outlines]
     start = next(i for i, line in enumerate(lines)
                  if "slowest durations" in line) + 1
     end = next(i for i in range(start, len(lines))
