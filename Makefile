@@ -14,7 +14,7 @@ PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
-	test-regrtest test-full test-slowpath test-in-realm test-isolation test-pytest-realms bench-pytest example-embedding install clean distclean help
+	test-regrtest test-full test-slowpath test-in-realm test-isolation test-pytest-realms bench-pytest census example-embedding install clean distclean help
 
 all:  ## build the patched interpreter in build/patched
 	$(PATCHQ) build patched -j$(JOBS)
@@ -174,6 +174,10 @@ test-pytest-realms: all $(REALMS_VENV)/installed $(REALMS_VENV9)/installed  ## p
 
 bench-pytest: all $(REALMS_VENV)/installed  ## real projects' tests: plain, --realms, --forked, a process per file
 	$(REALMS_VENV)/bin/python Tools/pytest-realms/bench.py --output build/bench-pytest/results.md $(BENCH_PYTEST_ARGS)
+
+census: all $(REALMS_VENV)/installed  ## what a realm holds after import json and after pytest, by kind (issue 20)
+	PYTHONPATH=$(CURDIR)/Tools build/patched/python -m census json
+	PYTHONPATH=$(CURDIR)/Tools $(REALMS_VENV)/bin/python -m census --pytest
 
 test-regrtest: all
 	$(PATCHQ) regrtest patched -j$(JOBS)
