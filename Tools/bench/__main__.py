@@ -65,7 +65,7 @@ def main(argv=None):
     paths = {name: [cext.build(python, args.out / "ext" / name)]
              for name, python in builds.items()}
     realm = not args.no_realm and has_realms(args.patched)
-    counts = dict(n1=10, n2=110) if args.quick else {}
+    counts = dict(n1=10, n2=110) if args.quick else None
     timing = dict(pyperf_path=[args.pyperf_lib],
                   pyperf_args=["--debug-single-value"] if args.quick
                   else ["--fast"])
@@ -84,7 +84,8 @@ def main(argv=None):
                 python, workload, in_realm, paths[build], **timing)
             results[workload.name][label] = {
                 "ir": measure.instructions_per_op(
-                    python, workload, in_realm, paths[build], **counts),
+                    python, workload, in_realm, paths[build],
+                    **(counts or dict(n1=1000, n2=1000 + workload.ops))),
                 "ns": ns, "ns_stdev": ns_stdev,
             }
     rows = report.rows(results)

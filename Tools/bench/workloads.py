@@ -13,6 +13,11 @@ class Workload:
     setup: str  # run where the loop runs (in the realm, for realm rows)
     loop: str   # a format string with {n}: the code of n operations
     prelude: str = ""  # run in the host first, before any realm exists
+    # How many operations the instruction count's difference covers.  A
+    # whole-process count moves by some 10**4 instructions between runs
+    # with different n (a resize or collection crossing a threshold):
+    # a C loop of a few dozen instructions per operation needs 10**6.
+    ops: int = 10_000
 
 
 SINK = ("import sys\n"
@@ -31,11 +36,11 @@ WORKLOADS = [
     Workload("codecs.lookup('utf-8')", "import codecs",
              "for _ in range({n}):\n    codecs.lookup('utf-8')"),
     Workload("PySys_GetObject", "import _lookupbench",
-             "_lookupbench.sys_getobject({n})"),
+             "_lookupbench.sys_getobject({n})", ops=100_000),
     Workload("PyImport_GetModuleDict", "import _lookupbench",
-             "_lookupbench.import_getmoduledict({n})"),
+             "_lookupbench.import_getmoduledict({n})", ops=1_000_000),
     Workload("PyImport_GetModule", "import _lookupbench, json",
-             "_lookupbench.import_getmodule({n}, 'json')"),
+             "_lookupbench.import_getmodule({n}, 'json')", ops=100_000),
     Workload("PyEval_GetBuiltins", "import _lookupbench",
-             "_lookupbench.eval_getbuiltins({n})"),
+             "_lookupbench.eval_getbuiltins({n})", ops=1_000_000),
 ]
