@@ -61,15 +61,12 @@ def host_objects(realm_ids):
     modules it shares)."""
     seen = set(realm_ids)
     todo = [sys.modules, vars(builtins)]
-    host = set()
     while todo:
         obj = todo.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        host.add(id(obj))
-        todo.extend(gc.get_referents(obj))
-    return host
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            todo.extend(gc.get_referents(obj))
+    return seen - set(realm_ids)
 
 
 def _owned_kind(obj, realm, namespaces):
@@ -79,9 +76,7 @@ def _owned_kind(obj, realm, namespaces):
                 else 'module (extension module, the realm\'s object)')
     if kind is dict:
         return 'dict (module namespace)' if id(obj) in namespaces else 'dict'
-    if _is_type(obj):
-        if not _flags(obj) & HEAPTYPE:
-            return 'static type'    # not reached: static types are shared
+    if _is_type(obj):       # a heap type: static types are shared
         if '__firstlineno__' in _namespace(obj):
             return 'type (class statement)'
         return 'type (C heap type or type())'
