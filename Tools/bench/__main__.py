@@ -106,10 +106,10 @@ def main(argv=None):
     title = "Start-up, stock against patched"
     print(f"\n{startup.table(startup_rows, title)}")
     md += "\n" + startup.markdown(startup_rows, title)
-    world_rows, phase_rows = [], []
+    world_rows, phase_rows, clone_rows = [], [], []
     if realm:
         print("\n[realms] realms against subinterpreters", flush=True)
-        world_rows, phase_rows = worlds.measure(
+        world_rows, phase_rows, clone_rows = worlds.measure(
             args.patched, n=3 if args.quick else 20,
             ext_path=paths["patched"][0], ir_n=1 if args.quick else 5)
         title = "Realm against subinterpreter (patched build)"
@@ -119,6 +119,10 @@ def main(argv=None):
             phase_rows, "Where a realm's making goes (callgrind)")
         print("\n" + report.text_table(title, header, lines))
         md += "\n" + report.markdown_table(title, header, lines)
+        if clone_rows:
+            title = "Realm.clone() (callgrind, close not counted)"
+            print(f"\n{worlds.clone_table(clone_rows, title)}")
+            md += "\n" + worlds.clone_markdown(clone_rows, title)
     in_realm_rows = []
     if realm and has_pyperformance():
         print("\n[in a realm] pyperformance bodies, host against realm",
@@ -135,7 +139,8 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lookups.json").write_text(
         report.to_json(rows, meta, startup=startup_rows, worlds=world_rows,
-                       phases=phase_rows, in_realm=in_realm_rows))
+                       phases=phase_rows, clone=clone_rows,
+                       in_realm=in_realm_rows))
     (args.out / "lookups.md").write_text(md)
     written = [args.out / "lookups.json", args.out / "lookups.md"]
     if report.chart(rows, args.out / "lookups.png"):

@@ -146,6 +146,33 @@ STEPS = [
 ]
 
 
+# Realm.clone() against filling a fresh realm: each makes n realms holding
+# json, counted without their close (the same cost for both, measured
+# apart).
+def fresh_json_realm():
+    r = realm.Realm()
+    r.exec("import json")
+    return r
+
+
+def clone_steps(n, dump):
+    template = fresh_json_realm()
+    template.clone().close()
+    fresh_json_realm().close()
+    gc.collect()
+    dump("warm-up")
+    for name, make in (("clone: fresh realm, import json", fresh_json_realm),
+                       ("clone: clone() of a realm with json",
+                        template.clone)):
+        made = [make() for _ in range(n)]
+        dump(name)
+        for r in made:
+            r.close()
+        gc.collect()
+        dump("warm-up")
+    template.close()
+
+
 def instructions(n):
     import _lookupbench
     for _, step in STEPS:
@@ -156,6 +183,8 @@ def instructions(n):
         for _ in range(n):
             step()
         _lookupbench.callgrind_dump(name)
+    if hasattr(realm.Realm, "clone"):
+        clone_steps(n, _lookupbench.callgrind_dump)
 
 
 KINDS = {"realm": (open_realm, close_realm),
