@@ -208,3 +208,17 @@ def test_chart_is_a_png(tmp_path):
                                "realm": {"ir": 12.0, "ns": 1.0}}})
     assert report.chart(rows, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_clone_rows_report_the_goal():
+    steps = {"clone: fresh realm, import json": 36e6,
+             "clone: clone() of a realm with json": 6e6,
+             "subinterpreter: + import json": 70e6}
+    rows = worlds.clone_rows(steps)
+    assert rows[0]["ratio"] == 6.0 and rows[0]["goal"] == 5.0
+    text = worlds.clone_table(rows, "C")
+    assert "6.0x" in text and ">= 5x: met" in text
+    steps["clone: clone() of a realm with json"] = 18e6
+    text = worlds.clone_table(worlds.clone_rows(steps), "C")
+    assert "2.0x" in text and ">= 5x: not met" in text
+    assert worlds.clone_rows({"subinterpreter: + import json": 1}) == []
