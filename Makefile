@@ -191,10 +191,11 @@ test-full: all stock  ## full regrtest on stock and patched, compared
 test-slowpath: all stock  ## test-full with patched through the slow path
 	$(PATCHQ) parity -j$(JOBS) --quiet --slowpath
 
-# Every regrtest file on build/patched, in the host and in a fresh realm
-# each, compared by counts; files expected to differ, with their reasons:
-# Tools/patchq/inrealm-expected.txt.  Report: build/regrtest/in-realm.txt.
-test-in-realm: all  ## regrtest files in the host and in a realm each, compared
+# Every regrtest file on build/patched, in the host, in a fresh realm and
+# in a clone of a prepared realm each, compared by counts; files expected
+# to differ, with their reasons: Tools/patchq/inrealm-expected.txt (and
+# inrealm-clone-expected.txt).  Report: build/regrtest/in-realm.txt.
+test-in-realm: all  ## regrtest files in the host, a realm and a clone each, compared
 	$(PATCHQ) in-realm -j$(JOBS) $(IN_REALM_TESTS)
 
 # The realm boundary, randomized (Tools/isolation, SPEC 7): sequences of

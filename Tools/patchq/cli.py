@@ -204,7 +204,7 @@ def cmd_parity(args):
 
 @guarded
 def cmd_in_realm(args):
-    """Every regrtest file in the host and in a fresh realm, compared."""
+    """Every regrtest file in the host, a fresh realm and a clone, compared."""
     python = python_of("patched")
     names = list(args.tests) or regrtest.list_tests(python)
     return inrealm.main(python, names, args.jobs,
@@ -302,7 +302,7 @@ def main(argv=None):
     p.set_defaults(func=cmd_parity)
 
     p = sub.add_parser("in-realm", parents=[jobs],
-                       help="run regrtest files in the host and in a realm "
+                       help="run regrtest files in the host, a realm and a clone "
                             "each, compare the counts")
     p.add_argument("tests", nargs="*", help="restrict to these tests")
     p.set_defaults(func=cmd_in_realm)

@@ -1,18 +1,23 @@
-"""Run every regrtest file in the host and in a fresh realm, and compare.
+"""Run every regrtest file in the host, in a fresh realm and in a clone, and
+compare.
 
-Each file runs twice on the patched build, through inrealm_worker.py: in
-the host (as a regrtest worker would run it) and inside a realm.Realm() of
-its own.  Files go in batches, one process per batch and mode, so that a
-crash or a hang costs the rest of one batch, which then goes on in a new
-process.  A file "differs" when its counts (tests run, failures, errors,
-skipped...) are not the same in both modes, and again when it is run a
-second time alone (as regrtest reruns its failures: a test that fails
-only under load is not a difference).  EXPECTED lists the files
-known to differ, each with its reason; the run fails when another file
-differs or a listed one no longer does.  A process killed by a signal
-fails the run even when the file passes alone afterwards: a crash under
-load is a defect, not noise; its output (faulthandler's stacks) goes into
-the report.
+Each file runs three times on the patched build, through
+inrealm_worker.py: in the host (as a regrtest worker would run it), inside
+a realm.Realm() of its own, and inside a Realm.clone() of a realm that
+imported unittest, test.support and the modules the file imports (the
+clone mode: what a test runner with a prepared template does).  Files go
+in batches, one process per batch and mode, so that a crash or a hang
+costs the rest of one batch, which then goes on in a new process.  A file
+"differs" in a mode when its counts (tests run, failures, errors,
+skipped...) are not the host's, and again when it is run a second time
+alone (as regrtest reruns its failures: a test that fails only under load
+is not a difference).  EXPECTED lists the files known to differ in a fresh
+realm, each with its reason; the run fails when another file differs or a
+listed one no longer does.  A file may differ in a clone only where it
+differs in a fresh realm, or when CLONE_EXPECTED lists it.  A process
+killed by a signal fails the run even when the file passes alone
+afterwards: a crash under load is a defect, not noise; its output
+(faulthandler's stacks) goes into the report.
 """
 
 import concurrent.futures
@@ -28,7 +33,10 @@ from . import regrtest
 
 WORKER = Path(__file__).with_name("inrealm_worker.py")
 EXPECTED = Path(__file__).with_name("inrealm-expected.txt")
-MODES = ("host", "realm")
+CLONE_EXPECTED = Path(__file__).with_name("inrealm-clone-expected.txt")
+MODES = ("host", "realm", "clone")
+# The modes compared with the host.
+COMPARED = MODES[1:]
 
 
 def read_expected(path=EXPECTED):
@@ -131,6 +139,12 @@ def compare(host, realm):
             if outcome(host[name]) != outcome(realm.get(name, {}))}
 
 
+def compare_modes(results):
+    """{mode: {name: (host outcome, mode's outcome)}} for each mode compared
+    with the host."""
+    return {mode: compare(results["host"], results[mode]) for mode in COMPARED}
+
+
 def verdict(differing, expected):
     """(unexpected differences, listed files that no longer differ)."""
     unexpected = sorted(set(differing) - set(expected))
@@ -138,12 +152,35 @@ def verdict(differing, expected):
     return unexpected, stale
 
 
+def clone_verdict(differing, expected, clone_expected):
+    """The clone mode's verdict: a file may differ in a clone where it
+    differs in a fresh realm (or is expected to), or where CLONE_EXPECTED
+    lists it; a listed file that no longer differs only in clones is
+    stale."""
+    in_realm = set(differing["realm"]) | set(expected)
+    only_in_clone = set(differing["clone"]) - in_realm
+    return verdict(only_in_clone, clone_expected)
+
+
+def refusals(results):
+    """{first line of the reason: [files]} for the files whose template
+    clone() refused (they ran in the template, a fresh realm)."""
+    refused = {}
+    for name, record in sorted(results["clone"].items()):
+        if "clone_refused" in record:
+            lines = record["clone_refused"].splitlines()
+            # The first object's reason, without its address.
+            reason = lines[1].split(": ", 1)[-1] if len(lines) > 1 else lines[0]
+            refused.setdefault(reason, []).append(name)
+    return refused
+
+
 def batches(names, size):
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
 def run_all(python, names, jobs, batch_size=10, timeout=900, log=print):
-    """{mode: {name: record}} for every file in both modes."""
+    """{mode: {name: record}} for every file in every mode."""
     results = {mode: {} for mode in MODES}
     work = [(mode, batch) for batch in batches(names, batch_size)
             for mode in MODES]
@@ -165,53 +202,82 @@ def killed_by_a_signal(results):
 
 
 def rerun_differing(python, results, differing, log=print):
-    """Run the files that differ again, one at a time in both modes, and
-    return those that differ again, and those that did not (flaky).  The
-    second run's records replace the first's in results."""
-    if not differing:
-        return {}, []
-    log(f"inrealm: running the {len(differing)} differing files again, "
-        f"alone")
-    again = run_all(python, list(differing), jobs=1, batch_size=1, log=log)
+    """Run the files that differ in some mode again, one at a time in every
+    mode, and return ({mode: those that differ again}, {mode: those that
+    did not (flaky)}).  The second run's records replace the first's in
+    results."""
+    names = sorted(set().union(*differing.values()))
+    if not names:
+        return differing, {mode: [] for mode in differing}
+    log(f"inrealm: running the {len(names)} differing files again, alone")
+    again = run_all(python, names, jobs=1, batch_size=1, log=log)
     for mode in MODES:
         results[mode].update(again[mode])
-    still = compare(again["host"], again["realm"])
-    flaky = sorted(set(differing) - set(still))
+    still = compare_modes(again)
+    flaky = {mode: sorted(set(differing[mode]) - set(still[mode]))
+             for mode in differing}
     return still, flaky
 
 
-def format_report(results, differing, expected, elapsed, flaky=(),
-                  signalled=()):
-    tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
-             for mode in MODES}
-    lines = [f"Test files: {len(results['host'])}; tests run: "
-             f"host {tests['host']}, realm {tests['realm']}; "
-             f"{elapsed:.0f} s",
-             f"Files whose counts differ: {len(differing)} "
-             f"({len(set(differing) & set(expected))} listed in "
-             f"{EXPECTED.name})"]
+def _mode_lines(results, mode, differing, expected, flaky):
+    """The report's lines for one mode compared with the host."""
+    lines = [f"Files whose counts differ in a {LABELS[mode]}: "
+             f"{len(differing)} ({len(set(differing) & set(expected))} "
+             f"listed)"]
     if flaky:
-        lines.append(f"Differed once, not when run again alone: "
+        lines.append(f"  Differed once, not when run again alone: "
                      f"{', '.join(flaky)}")
-    for name, (in_host, in_realm) in differing.items():
+    for name, (in_host, in_mode) in differing.items():
         reason = expected.get(name, "NOT LISTED")
-        lines.append(f"  {name}: host {in_host} realm {in_realm}"
+        lines.append(f"  {name}: host {in_host} {mode} {in_mode}"
                      f" -- {reason}")
-        only_in_realm = (set(results["realm"][name].get("not_passed", ()))
-                         - set(results["host"][name].get("not_passed", ())))
-        for test_id in sorted(only_in_realm):
+        only_here = (set(results[mode][name].get("not_passed", ()))
+                     - set(results["host"][name].get("not_passed", ())))
+        for test_id in sorted(only_here):
             # A subtest's id holds the repr() of its parameters.
             if len(test_id) > 200:
                 test_id = test_id[:200] + "..."
-            lines.append(f"      not passed in the realm only: {test_id}")
+            lines.append(f"      not passed in the {mode} only: {test_id}")
+    return lines
+
+
+LABELS = {"realm": "fresh realm", "clone": "clone"}
+
+
+def format_report(results, differing, expected, elapsed, flaky=None,
+                  signalled=(), clone_expected=None):
+    """differing and flaky: {mode: ...} for each mode compared."""
+    flaky = flaky or {}
+    tests = {mode: sum(r.get("run", 0) for r in results[mode].values())
+             for mode in MODES}
+    lines = [f"Test files: {len(results['host'])}; tests run: "
+             + ", ".join(f"{mode} {tests[mode]}" for mode in MODES)
+             + f"; {elapsed:.0f} s"]
+    # A file that differs in a clone as in a fresh realm has the fresh
+    # realm's reason.
+    clone_reasons = {**expected, **(clone_expected or {})}
+    for mode in COMPARED:
+        lines += _mode_lines(results, mode, differing[mode],
+                             expected if mode == "realm" else clone_reasons,
+                             flaky.get(mode, ()))
+    refused = refusals(results)
+    count = sum(len(names) for names in refused.values())
+    lines.append(f"Templates clone() refused: {count} of "
+                 f"{len(results['clone'])} files (they ran in the "
+                 f"template, a fresh realm that imported the same modules)")
+    for reason, names in sorted(refused.items(),
+                                key=lambda item: -len(item[1])):
+        lines.append(f"  {len(names)}: {reason}: {' '.join(names[:8])}"
+                     + (" ..." if len(names) > 8 else ""))
     for name, mode, record in signalled:
         lines.append(f"Process killed by signal {-record['crashed']} in "
                      f"{name} ({mode}); its last lines:")
         lines.extend("    " + line for line in record["output"].splitlines())
     seconds = {mode: sum(r.get("seconds", 0) for r in results[mode].values())
                for mode in MODES}
-    lines.append(f"Time in the test files: host {seconds['host']:.0f} s, "
-                 f"realm {seconds['realm']:.0f} s")
+    lines.append("Time in the test files: "
+                 + ", ".join(f"{mode} {seconds[mode]:.0f} s"
+                             for mode in MODES))
     return "\n".join(lines)
 
 
@@ -219,25 +285,32 @@ def main(python, names, jobs, report_path, log=print):
     start = time.monotonic()
     results = run_all(python, names, jobs, log=log)
     signalled = killed_by_a_signal(results)
-    differing, flaky = rerun_differing(
-        python, results, compare(results["host"], results["realm"]), log)
+    differing, flaky = rerun_differing(python, results,
+                                       compare_modes(results), log)
     expected = read_expected()
-    unexpected, stale = verdict(differing, expected)
+    clone_expected = read_expected(CLONE_EXPECTED)
+    problems = []
+    unexpected, stale = verdict(differing["realm"], expected)
+    problems += [f"{name} differs in a fresh realm and is not in "
+                 f"{EXPECTED.name}" for name in unexpected]
+    problems += [f"{name} is in {EXPECTED.name} but no longer differs"
+                 for name in stale]
+    unexpected, stale = clone_verdict(differing, expected, clone_expected)
+    problems += [f"{name} differs in a clone, not in a fresh realm, and is "
+                 f"not in {CLONE_EXPECTED.name}" for name in unexpected]
+    problems += [f"{name} is in {CLONE_EXPECTED.name} but no longer differs "
+                 f"in a clone only" for name in stale]
     signalled += [crash for crash in killed_by_a_signal(results)
                   if crash[:2] not in {c[:2] for c in signalled}]
+    problems += [f"{name} ({mode}) was killed by signal {-record['crashed']}"
+                 for name, mode, record in signalled]
     report = format_report(results, differing, expected,
-                           time.monotonic() - start, flaky, signalled)
+                           time.monotonic() - start, flaky, signalled,
+                           clone_expected)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report + "\n")
     report_path.with_suffix(".json").write_text(json.dumps(results, indent=1))
     print(report)
-    for name in unexpected:
-        print(f"inrealm: {name} differs and is not in {EXPECTED.name}",
-              file=sys.stderr)
-    for name in stale:
-        print(f"inrealm: {name} is in {EXPECTED.name} but no longer differs",
-              file=sys.stderr)
-    for name, mode, record in signalled:
-        print(f"inrealm: {name} ({mode}) was killed by signal "
-              f"{-record['crashed']}", file=sys.stderr)
-    return 1 if unexpected or stale or signalled else 0
+    for problem in problems:
+        print(f"inrealm: {problem}", file=sys.stderr)
+    return 1 if problems else 0

@@ -1,14 +1,17 @@
-"""Run regrtest files with unittest, in the host or each in a fresh realm.
+"""Run regrtest files with unittest: in the host, each in a fresh realm, or
+each in a clone of a realm that imported what the file imports.
 
 Run by the patched interpreter for `make test-in-realm` (see inrealm.py,
-which compares the two modes); it prints one JSON object per line: a
-"start" line before each test file, then its counts, so that the parent
-knows which file a crash or a hang interrupted.
+which compares the modes); it prints one JSON object per line: a "start"
+line before each test file, then its counts, so that the parent knows
+which file a crash or a hang interrupted.
 
     python inrealm_worker.py --mode realm test_json test_base64
 """
 
 import argparse
+import ast
+import importlib.util
 import faulthandler
 import json
 import sys
@@ -55,6 +58,91 @@ def run_in_realm(name):
         return namespace['COUNTS']
 
 
+# What every template imports before the file's own imports.
+TEMPLATE_IMPORTS = ('unittest', 'test.support')
+
+
+def imported_modules(name):
+    """The modules test.NAME imports at its top level (in its module body,
+    and in the if and try blocks there), in order, relative imports
+    resolved; the test module itself is not imported."""
+    spec = importlib.util.find_spec('test.' + name)
+    if spec is None or not spec.origin or not spec.origin.endswith('.py'):
+        return []
+    with open(spec.origin, 'rb') as file:
+        tree = ast.parse(file.read())
+    package = 'test.' + name if spec.submodule_search_locations else 'test'
+    found = []
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, ast.Import):
+                found.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ''
+                if node.level:
+                    base = importlib.util.resolve_name(
+                        '.' * node.level + base, package)
+                found.append(base)
+                # from package import submodule
+                found.extend(f'{base}.{alias.name}' for alias in node.names
+                             if alias.name != '*')
+            elif isinstance(node, (ast.If, ast.Try)):
+                for block in ('body', 'orelse', 'finalbody'):
+                    visit(getattr(node, block, ()))
+                for handler in getattr(node, 'handlers', ()):
+                    visit(handler.body)
+
+    visit(tree.body)
+    own = 'test.' + name
+    return [module for module in dict.fromkeys(found)
+            if module != own and not module.startswith(own + '.')]
+
+
+# Run in the template: import what the file imports, as far as it goes.
+# A module that does not import (a missing optional module, a name that is
+# a class, not a submodule) is left to the test file, as it would be.
+PREPARE = '''
+import importlib
+for _name in MODULES:
+    try:
+        importlib.import_module(_name)
+    except BaseException:
+        pass
+del _name
+'''
+
+
+def run_in_clone(name):
+    """Run test.NAME in a clone of a realm that imported test.support,
+    unittest and the modules the file imports; the template is closed
+    before the file runs, so the clone stands on its own.  When the
+    template cannot be cloned, the file runs in the template (a fresh realm
+    that imported those modules) and the record says why."""
+    import realm
+    template = realm.Realm()
+    try:
+        template.exec(PREPARE, {'MODULES': (*TEMPLATE_IMPORTS,
+                                            *imported_modules(name))})
+        try:
+            world = template.clone()
+        except RuntimeError as exc:
+            refused = str(exc)
+            world, template = template, None
+        else:
+            refused = None
+    finally:
+        if template is not None:
+            template.close()
+    with world:
+        namespace = {'NAME': name, '__name__': '__inrealm__'}
+        world.exec(RUN, namespace)
+        counts = namespace['COUNTS']
+    if refused is not None:
+        counts['clone_refused'] = refused[:500]
+    return counts
+
+
 def emit(record):
     # Whole lines among whatever the tests print; the parent skips the rest.
     sys.__stdout__.write('\n' + json.dumps(record) + '\n')
@@ -63,7 +151,7 @@ def emit(record):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--mode', choices=('host', 'realm'), required=True)
+    parser.add_argument('--mode', choices=tuple(RUNNERS), required=True)
     parser.add_argument('--timeout', type=float, default=900,
                         help='seconds a test file may take before the '
                              'process dumps its stacks and exits')
@@ -72,7 +160,7 @@ def main():
     # A fatal signal prints every thread's stack into the output the
     # parent keeps for a crashed file.
     faulthandler.enable(all_threads=True)
-    run = run_in_realm if args.mode == 'realm' else run_in_host
+    run = RUNNERS[args.mode]
     for name in args.tests:
         emit({'name': name, 'start': True})
         faulthandler.dump_traceback_later(args.timeout, exit=True)
@@ -84,6 +172,9 @@ def main():
         faulthandler.cancel_dump_traceback_later()
         emit({'name': name, 'seconds': round(time.perf_counter() - start, 2),
               **counts})
+
+
+RUNNERS = {'host': run_in_host, 'realm': run_in_realm, 'clone': run_in_clone}
 
 
 if __name__ == '__main__':
