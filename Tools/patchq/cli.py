@@ -302,8 +302,8 @@ def main(argv=None):
     p.set_defaults(func=cmd_parity)
 
     p = sub.add_parser("in-realm", parents=[jobs],
-                       help="run regrtest files in the host, a realm and a clone "
-                            "each, compare the counts")
+                       help="run regrtest files in the host, a realm and "
+                            "a clone each, compare the counts")
     p.add_argument("tests", nargs="*", help="restrict to these tests")
     p.set_defaults(func=cmd_in_realm)
 
