@@ -28,9 +28,18 @@ def test_drawn_steps_run_in_open_worlds_and_compile():
         open_worlds = {'host'}
         for step in steps:
             assert step['world'] in open_worlds, (seed, step)
-            if step['op'] == 'create':
+            if step['op'] in catalogue.MAKING:
                 assert step['realm'] not in open_worlds
                 open_worlds.add(step['realm'])
+            if step['op'] == 'clone':
+                # The original is open, made by the same world, and never
+                # made a realm.
+                assert step['source'] in open_worlds, (seed, step)
+                realms = compare.realms_of(steps)
+                assert realms[step['source']][0] == step['world']
+                assert step['source'] not in {
+                    other['world'] for other in steps[:steps.index(step)]
+                    if other['op'] in catalogue.MAKING}
             elif step['op'] == 'close':
                 realms = compare.realms_of(steps)
                 open_worlds -= {name for name in open_worlds
@@ -83,6 +92,60 @@ def test_without_a_creation_there_is_nothing_of_the_realm():
     assert catalogue.without(SEQUENCE, 5) == [
         HOST_FILTER, HOST_WARN, MAKE_R1, R1_PATH, R1_IMPORT, HOST_FORK,
         CLOSE_R1, HOST_GC]
+
+
+# A clone of r1, made after r1 changed its sys.path and imported json,
+# before r1 imports csv.
+CLONE_C3 = {'world': 'host', 'op': 'clone', 'realm': 'c3', 'source': 'r1'}
+R1_CSV = {'world': 'r1', 'op': 'import', 'module': 'csv'}
+C3_WARN = {'world': 'c3', 'op': 'warn', 'message': 'w2',
+           'category': 'UserWarning'}
+MAKE_R4 = {'world': 'c3', 'op': 'create', 'realm': 'r4'}
+CLONING = [HOST_FILTER, MAKE_R1, R1_PATH, R1_IMPORT, CLONE_C3, R1_CSV,
+           HOST_WARN, C3_WARN, MAKE_R4, CLOSE_R1, HOST_GC]
+
+
+def test_a_clones_reference_is_its_originals_up_to_the_clone():
+    # c3 is a fork of r1 at step 4: r1's reference steps so far,
+    # unrecorded, then its own; r1's later import is not in it, and
+    # closing r1 does not end it.
+    job = compare.reference_job(CLONING, 'c3')
+    assert job['steps'] == [
+        (0, HOST_FILTER, False), (2, R1_PATH, False), (3, R1_IMPORT, False),
+        (7, C3_WARN, True), (8, catalogue.mirror_of_create(MAKE_R4), False)]
+    assert job['end']
+    # A realm made in the clone inherits the clone's inheritance: r1's
+    # sys.path, not the host's later changes.
+    job = compare.reference_job(CLONING, 'r4')
+    assert job['steps'] == [(0, HOST_FILTER, False), (2, R1_PATH, False)]
+    # The clone is nothing to its maker's reference.
+    assert (4, CLONE_C3, True) not in compare.reference_job(
+        CLONING, 'host')['steps']
+
+
+def test_without_an_original_there_is_no_clone():
+    assert catalogue.without(CLONING, 1) == [HOST_FILTER, HOST_WARN,
+                                             HOST_GC]
+    assert catalogue.without(CLONING, 4) == [
+        HOST_FILTER, MAKE_R1, R1_PATH, R1_IMPORT, R1_CSV, HOST_WARN,
+        CLOSE_R1, HOST_GC]
+
+
+def test_a_clone_not_made_is_judged_as_its_original():
+    found = {'r1': [difference('r1', 4, 'result', 'failed to start')],
+             'c3': [difference('c3', 4, 'created', 'KeyError')]}
+    verdicts = compare.verdicts(CLONING, found, KNOWN)
+    assert [verdict.defects for verdict in verdicts] == [['9'], ['9']]
+
+
+def test_a_known_line_for_realms_covers_clones():
+    realm_line, = known('x | realm | logging | * | *')
+    clone_line, = known('y | clone | logging | * | *')
+    assert realm_line.matches(difference('c3', 1, 'logging'))
+    assert realm_line.matches(difference('r1', 1, 'logging'))
+    assert clone_line.matches(difference('c3', 1, 'logging'))
+    assert not clone_line.matches(difference('r1', 1, 'logging'))
+    assert not clone_line.matches(difference('host', 1, 'logging'))
 
 
 def known(*lines):

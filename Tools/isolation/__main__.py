@@ -107,7 +107,7 @@ class Run:
         if self.seed is None:
             self.seed = random.SystemRandom().randrange(1_000_000_000)
         self.known = compare.read_known(args.known)
-        self.sequences = self.steps = self.realms = 0
+        self.sequences = self.steps = self.realms = self.clones = 0
         self.by_defect = {}         # defect -> seeds of sequences
 
     def failing(self, verdicts):
@@ -129,7 +129,8 @@ class Run:
                     return 1
         elapsed = time.monotonic() - start
         print(f'isolation: {self.sequences} sequences run ({self.steps} '
-              f'steps, {self.realms} realms) in {elapsed:.1f} s')
+              f'steps, {self.realms} realms of which {self.clones} clones) '
+              f'in {elapsed:.1f} s')
         for defect, seeds in sorted(self.by_defect.items()):
             shown = ', '.join(map(str, seeds[:8]))
             more = ', ...' if len(seeds) > 8 else ''
@@ -150,6 +151,7 @@ class Run:
         self.sequences += 1
         self.steps += len(steps)
         self.realms += len(compare.realms_of(steps))
+        self.clones += sum(step['op'] == 'clone' for step in steps)
         for verdict in verdicts:
             if verdict.known:
                 for defect in verdict.defects:

@@ -277,6 +277,23 @@ _REALMS[{step['realm']!r}] = realm.Realm(stdout=io.StringIO(),
 '''
 
 
+def source_clone(step):
+    # The clone shares its original's standard streams (Doc/library/
+    # realm.rst): new ones, holding what the original wrote, keep what
+    # each writes apart for the probes, as a reference run does.
+    return f'''
+import io
+_REALMS = globals().setdefault('_REALMS', {{}})
+_clone = _REALMS[{step['source']!r}].clone()
+_clone.sys.stdout = io.StringIO(_clone.sys.stdout.getvalue())
+_clone.sys.stdout.seek(0, io.SEEK_END)
+_clone.sys.stderr = io.StringIO(_clone.sys.stderr.getvalue())
+_clone.sys.stderr.seek(0, io.SEEK_END)
+_REALMS[{step['realm']!r}] = _clone
+del _clone
+'''
+
+
 def source_close(step):
     return f"_REALMS.pop({step['realm']!r}).close()\n"
 
@@ -304,6 +321,7 @@ SOURCES = {
     'gc': source_gc,
     'thread': source_thread,
     'create': source_create,
+    'clone': source_clone,
     'close': source_close,
 }
 
@@ -374,6 +392,8 @@ class Draw:
     def __init__(self, rng):
         self.rng = rng
         self.parents = {}           # every realm made: name -> parent
+        self.sources = {}           # every clone: name -> its original
+        self.creators = set()       # worlds that made a realm
         self.open = []              # open realms, in the order made
         self.race_codecs = {}       # world -> race codecs it looked up
 
@@ -399,7 +419,22 @@ class Draw:
         parent = self.rng.choice(parents)
         self.parents[name] = parent
         self.open.append(name)
+        self.creators.add(parent)
         return {'world': parent, 'op': 'create', 'realm': name}
+
+    def clonable(self):
+        # Realms that never made a realm (clone() refuses a realm whose
+        # objects include another realm's), clones included.
+        return [realm for realm in self.open if realm not in self.creators]
+
+    def clone(self):
+        source = self.rng.choice(self.clonable())
+        name = f'c{len(self.parents) + 1}'
+        parent = self.parents[name] = self.parents[source]
+        self.sources[name] = source
+        self.open.append(name)
+        return {'world': parent, 'op': 'clone', 'realm': name,
+                'source': source}
 
     def close(self):
         name = self.rng.choice(self.open)
@@ -504,25 +539,32 @@ def draw(rng, min_steps=8, max_steps=24):
             steps.append(state.create())
         elif choice < 0.17 and state.open:
             steps.append(state.close())
+        elif (choice < 0.22 and state.clonable()
+              and len(state.open) < MAX_OPEN_REALMS):
+            steps.append(state.clone())
         else:
             world = rng.choice(['host'] + state.open)
             steps.append(state.operation(world, tag))
     return steps
 
 
+MAKING = ('create', 'clone')
+
+
 def without(steps, index):
-    """The sequence without one step: without a realm's creation, also
-    without everything done in it and in the realms made in it."""
+    """The sequence without one step: without a realm's creation (or
+    clone), also without everything done in it and in the realms made in
+    it or cloned from it."""
     step = steps[index]
-    if step['op'] != 'create':
+    if step['op'] not in MAKING:
         return steps[:index] + steps[index + 1:]
     gone = {step['realm']}
     kept = []
     for other in steps:
-        if other['op'] == 'create' and other['world'] in gone:
+        if other['op'] in MAKING and (other['world'] in gone
+                                      or other.get('source') in gone):
             gone.add(other['realm'])
-        if other is step or other['world'] in gone or (
-                other['op'] == 'close' and other['realm'] in gone):
-            continue
+        if other['world'] in gone or other.get('realm') in gone:
+            continue        # done in, making or closing a realm gone
         kept.append(other)
     return kept

@@ -3,7 +3,8 @@
 The host's reference runs the host's steps alone.  A realm's runs, as the
 host of a fresh process, what the realm inherited from its creators (the
 steps that changed their warnings filters and sys.path before making
-it), then its own steps.  Both also run, unrecorded, the steps that do
+it), then its own steps.  A clone's runs its original's reference steps
+up to the clone (a clone is a fork of its original), then its own.  Both also run, unrecorded, the steps that do
 something to every world of the process (a fork runs every world's fork
 hooks), and, for each realm a world makes, the realm module's imports
 that making it costs the world.  Steps that make and close realms are
@@ -21,9 +22,11 @@ PROCESS_WIDE = {'fork'}
 
 
 def realms_of(steps):
-    """The realms of a sequence: name -> (creator, index of creation)."""
+    """The realms of a sequence, clones included: name -> (creator, index
+    of creation)."""
     return {step['realm']: (step['world'], index)
-            for index, step in enumerate(steps) if step['op'] == 'create'}
+            for index, step in enumerate(steps)
+            if step['op'] in catalogue.MAKING}
 
 
 def ancestors(realms, world):
@@ -48,6 +51,9 @@ def inherited(steps, realms, world):
     if world == 'host':
         return []
     creator, made = realms[world]
+    if steps[made]['op'] == 'clone':
+        # A clone has its original's, as they were at the clone.
+        creator = steps[made]['source']
     return inherited(steps, realms, creator) + [
         (index, step, False) for index, step in enumerate(steps[:made])
         if step['world'] == creator and catalogue.is_inherited(step)]
@@ -60,12 +66,19 @@ def reference_job(steps, world):
         start, end = 0, len(steps)
     else:
         start, end = realms[world][1] + 1, end_of(steps, realms, world)
-    job = inherited(steps, realms, world)
+    made = steps[start - 1] if world != 'host' else None
+    if made is not None and made['op'] == 'clone':
+        # What the original did up to the clone, unrecorded.
+        job = [(index, step, False) for index, step, _ in reference_job(
+            steps[:start - 1], made['source'])['steps']]
+    else:
+        job = inherited(steps, realms, world)
     for index in range(start, end):
         step = steps[index]
         if step['world'] == world and step['op'] == 'create':
             job.append((index, catalogue.mirror_of_create(step), False))
-        elif step['world'] == world and step['op'] != 'close':
+        elif step['world'] == world and step['op'] not in ('close',
+                                                           'clone'):
             job.append((index, step, True))
         elif step['op'] in PROCESS_WIDE:
             job.append((index, step, False))
@@ -150,16 +163,19 @@ def differences(steps, actual, references):
 @dataclass
 class Known:
     defect: str
-    world: str          # 'host', 'realm' or '*'
+    world: str          # 'host', 'realm', 'clone' or '*'
     key: str            # a pattern (fnmatch) of the observation
     actual: str         # a pattern of its value in the run with realms
     reference: str      # a pattern of its value in the reference run
 
     def matches(self, difference):
-        kind = 'host' if difference.world == 'host' else 'realm'
+        # A clone is a realm: an entry for realms covers clones too.
+        kinds = {'h': ('host',), 'c': ('clone', 'realm')}.get(
+            difference.world[0], ('realm',))
+        if not any(fnmatch.fnmatchcase(kind, self.world) for kind in kinds):
+            return False
         return all(fnmatch.fnmatchcase(value, pattern) for value, pattern in (
-            (kind, self.world), (difference.key, self.key),
-            (difference.actual, self.actual),
+            (difference.key, self.key), (difference.actual, self.actual),
             (difference.reference, self.reference)))
 
 
@@ -203,7 +219,8 @@ def creation_order(world):
 def verdicts(steps, found, known):
     """A verdict per differing world.  A world is judged by the step after
     which it first differs: what follows may follow from it.  A realm
-    that could not be made is judged as its creator."""
+    that could not be made is judged as its creator (a clone as its
+    original too)."""
     realms = realms_of(steps)
     judged = {}
     for world in sorted(found, key=creation_order):
@@ -218,8 +235,11 @@ def verdicts(steps, found, known):
                 break
             defects.update(matching)
         if first[0].key == 'created':
-            creator = judged.get(realms[world][0])
-            if creator is not None and creator.known:
-                defects = set(creator.defects)
+            # Judged as its creator, or, for a clone, as its original.
+            creator, made = realms[world]
+            for maker in (creator, steps[made].get('source')):
+                verdict = judged.get(maker)
+                if verdict is not None and verdict.known:
+                    defects = set(verdict.defects)
         judged[world] = Verdict(world, first, sorted(defects))
     return list(judged.values())

@@ -119,7 +119,7 @@ class Actual:
         return self.observed
 
     def run_step(self, index, step):
-        if step['op'] == 'create':
+        if step['op'] in catalogue.MAKING:
             self.create(step)
         elif step['op'] == 'close':
             self.close(index, step['realm'])
