@@ -222,3 +222,21 @@ def test_clone_rows_report_the_goal():
     text = worlds.clone_table(worlds.clone_rows(steps), "C")
     assert "2.0x" in text and ">= 5x: not met" in text
     assert worlds.clone_rows({"subinterpreter: + import json": 1}) == []
+    # With the memory each kind holds open.
+    memory = {"clone with json": 300.0, "realm with json": 600.0,
+              "subinterpreter with json": 1500.0}
+    rows = worlds.clone_rows(steps, memory)
+    assert [row["ratio"] for row in rows[2:]] == [2.0, 5.0]
+    assert "memory while open vs a realm with json (KiB each)" in \
+        worlds.clone_table(rows, "C")
+
+
+def test_gc_rows_pair_realms_with_subinterpreters():
+    steps = {"gc: 0 realms": 2e6, "gc: 10 realms": 12e6,
+             "gc: 0 subinterpreters": 2e6, "gc: 10 subinterpreters": 3e6,
+             "gc: 50 realms": 52e6, "clone: x": 1}
+    rows = worlds.gc_rows(steps)
+    assert [row["open"] for row in rows] == [0, 10, 50]
+    assert rows[1]["ratio"] == 4.0 and rows[2]["ratio"] is None
+    text = worlds.gc_table(rows, "G")
+    assert "4.0x" in text and "n/a" in text

@@ -106,10 +106,10 @@ def main(argv=None):
     title = "Start-up, stock against patched"
     print(f"\n{startup.table(startup_rows, title)}")
     md += "\n" + startup.markdown(startup_rows, title)
-    world_rows, phase_rows, clone_rows = [], [], []
+    world_rows, phase_rows, clone_rows, gc_rows = [], [], [], []
     if realm:
         print("\n[realms] realms against subinterpreters", flush=True)
-        world_rows, phase_rows, clone_rows = worlds.measure(
+        world_rows, phase_rows, clone_rows, gc_rows = worlds.measure(
             args.patched, n=3 if args.quick else 20,
             ext_path=paths["patched"][0], ir_n=1 if args.quick else 5)
         title = "Realm against subinterpreter (patched build)"
@@ -123,6 +123,11 @@ def main(argv=None):
             title = "Realm.clone() (callgrind, close not counted)"
             print(f"\n{worlds.clone_table(clone_rows, title)}")
             md += "\n" + worlds.clone_markdown(clone_rows, title)
+        if gc_rows:
+            title = ("A full gc.collect() in the host (M instructions, "
+                     "callgrind)")
+            print(f"\n{worlds.gc_table(gc_rows, title)}")
+            md += "\n" + worlds.gc_markdown(gc_rows, title)
     in_realm_rows = []
     if realm and has_pyperformance():
         print("\n[in a realm] pyperformance bodies, host against realm",
@@ -139,7 +144,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lookups.json").write_text(
         report.to_json(rows, meta, startup=startup_rows, worlds=world_rows,
-                       phases=phase_rows, clone=clone_rows,
+                       phases=phase_rows, clone=clone_rows, gc=gc_rows,
                        in_realm=in_realm_rows))
     (args.out / "lookups.md").write_text(md)
     written = [args.out / "lookups.json", args.out / "lookups.md"]

@@ -39,7 +39,8 @@ def measure(python, n=20, ext_path=None, ir_n=5):
     raw = json.loads(_run([str(python), str(CHILD), str(n)]).stdout)
     memory = {kind: float(_run([str(python), str(CHILD), "--memory", kind,
                                 str(n)]).stdout)
-              for kind in ("realm", "subinterpreter")}
+              for kind in ("realm", "subinterpreter", "realm with json",
+                           "subinterpreter with json", "clone with json")}
     raw.insert(2, ["memory while open", memory["realm"],
                    memory["subinterpreter"], "KiB"])
     steps = {}
@@ -57,33 +58,82 @@ def measure(python, n=20, ext_path=None, ir_n=5):
     rows = [{"operation": name, "unit": unit, "realm": realm,
              "subinterpreter": interp, "ratio": ratio(interp, realm)}
             for name, realm, interp, unit in raw]
-    return rows, phases(steps), clone_rows(steps)
+    return rows, phases(steps), clone_rows(steps, memory), gc_rows(steps)
 
 
 # SPEC 6's goal for a clone of a realm that imported json.
 CLONE_GOAL = 5.0
 
 
-def clone_rows(steps):
+def clone_rows(steps, memory=None):
     """Realm.clone() of a realm that imported json against a fresh realm
     and a subinterpreter doing the import (M instructions per realm, close
-    not counted for the realms): [] when the build has no clone()."""
+    not counted for the realms), and, with memory ({kind: KiB per open
+    instance}), the memory each holds: [] when the build has no clone()."""
     clone = steps.get("clone: clone() of a realm with json")
     if clone is None:
         return []
     fresh = steps["clone: fresh realm, import json"]
     interp = steps["subinterpreter: + import json"]
-    return [{"operation": "realm holding json: clone() vs fresh + import",
+    rows = [{"operation": "clone() vs fresh realm + import json "
+                          "(M instructions)",
              "clone": clone / 1e6, "other": fresh / 1e6,
              "ratio": ratio(fresh, clone), "goal": CLONE_GOAL},
-            {"operation": "against a subinterpreter + import json "
-                          "(create, destroy)",
+            {"operation": "clone() vs subinterpreter + import json, "
+                          "destroy (M instructions)",
              "clone": clone / 1e6, "other": interp / 1e6,
              "ratio": ratio(interp, clone), "goal": None}]
+    if memory and "clone with json" in memory:
+        held = memory["clone with json"]
+        for kind in ("realm with json", "subinterpreter with json"):
+            rows.append({"operation": f"memory while open vs a {kind} "
+                                      f"(KiB each)",
+                         "clone": held, "other": memory[kind],
+                         "ratio": ratio(memory[kind], held), "goal": None})
+    return rows
 
 
-CLONE_HEADER = ["operation (M instructions)", "clone()", "other",
-                "clone cheaper by", "goal"]
+def gc_rows(steps):
+    """A full gc.collect() in the host with some realms, or
+    subinterpreters, holding json open (M instructions): [{"open",
+    "realms", "subinterpreters", "ratio"}], ratio being how many times the
+    realms' collection costs more."""
+    rows = []
+    for name, count in steps.items():
+        if name.startswith("gc: ") and name.endswith(" realms"):
+            open_ = int(name.split()[1])
+            other = steps.get(f"gc: {open_} subinterpreters")
+            rows.append({"open": open_, "realms": count / 1e6,
+                         "subinterpreters": None if other is None
+                         else other / 1e6,
+                         "ratio": None if other is None
+                         else ratio(count, other)})
+    return sorted(rows, key=lambda row: row["open"])
+
+
+GC_HEADER = ["worlds holding json open", "gc.collect(), realms",
+             "subinterpreters", "realms cost more by"]
+
+
+def _gc_cells(row):
+    other = row["subinterpreters"]
+    return [str(row["open"]), f"{row['realms']:.2f}",
+            "n/a" if other is None else f"{other:.2f}",
+            "n/a" if row["ratio"] is None else f"{row['ratio']:.1f}x"]
+
+
+def gc_table(rows, title):
+    return report.text_table(title, GC_HEADER,
+                             [_gc_cells(row) for row in rows])
+
+
+def gc_markdown(rows, title):
+    return report.markdown_table(title, GC_HEADER,
+                                 [_gc_cells(row) for row in rows])
+
+
+CLONE_HEADER = ["operation", "clone()", "other", "clone cheaper by",
+                "goal"]
 
 
 def _clone_cells(row):

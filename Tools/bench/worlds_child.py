@@ -1,14 +1,14 @@
 """Realms against subinterpreters, measured in this (patched) interpreter.
 
     python worlds_child.py N
-    python worlds_child.py --memory realm|subinterpreter N
+    python worlds_child.py --memory KIND N
     python worlds_child.py --instructions N      (under callgrind)
 
 The first prints a JSON list of [operation, realm value, subinterpreter
 value, unit]; times are the best of 5 rounds of N operations.  The second,
-run in a fresh process for each kind (freed memory is reused, not given
-back), prints the growth of the resident set while N of them are open, in
-KiB per instance.  The third runs each step of STEPS N times after
+run in a fresh process for each kind of KINDS (freed memory is reused,
+not given back), prints the growth of the resident set while N of them
+are open, in KiB per instance.  The third runs each step of STEPS N times after
 a warm-up, and has callgrind dump its counts after each (_lookupbench must
 be importable).
 """
@@ -173,6 +173,35 @@ def clone_steps(n, dump):
     template.close()
 
 
+def json_interp():
+    interp = _interpreters.create()
+    _interpreters.exec(interp, "import json")
+    return interp
+
+
+# A full collection in the host with this many worlds holding json open:
+# every realm's objects are in the host's GC, a subinterpreter's are not.
+GC_OPEN = (0, 1, 10, 50)
+
+
+def gc_steps(n, dump):
+    for kind, make, drop in (("realms", fresh_json_realm, close_realm),
+                             ("subinterpreters", json_interp, close_interp)):
+        worlds = []
+        for count in GC_OPEN:
+            while len(worlds) < count:
+                worlds.append(make())
+            gc.collect()
+            dump("warm-up")
+            for _ in range(n):
+                gc.collect()
+            dump(f"gc: {count} {kind}")
+        for world in worlds:
+            drop(world)
+        gc.collect()
+        dump("warm-up")
+
+
 def instructions(n):
     import _lookupbench
     for _, step in STEPS:
@@ -185,15 +214,24 @@ def instructions(n):
         _lookupbench.callgrind_dump(name)
     if hasattr(realm.Realm, "clone"):
         clone_steps(n, _lookupbench.callgrind_dump)
+    gc_steps(n, _lookupbench.callgrind_dump)
 
 
-KINDS = {"realm": (open_realm, close_realm),
-         "subinterpreter": (open_interp, close_interp)}
+def clone_kind():
+    template = fresh_json_realm()
+    return template.clone, close_realm
+
+
+KINDS = {"realm": lambda: (open_realm, close_realm),
+         "subinterpreter": lambda: (open_interp, close_interp),
+         "realm with json": lambda: (fresh_json_realm, close_realm),
+         "subinterpreter with json": lambda: (json_interp, close_interp),
+         "clone with json": clone_kind}
 
 if __name__ == "__main__":
     if sys.argv[1] == "--instructions":
         instructions(int(sys.argv[2]))
     elif sys.argv[1] == "--memory":
-        print(memory_kib(*KINDS[sys.argv[2]], int(sys.argv[3])))
+        print(memory_kib(*KINDS[sys.argv[2]](), int(sys.argv[3])))
     else:
         main(int(sys.argv[1]))
