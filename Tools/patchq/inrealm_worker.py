@@ -11,8 +11,8 @@ which file a crash or a hang interrupted.
 
 import argparse
 import ast
-import importlib.util
 import faulthandler
+import importlib.util
 import json
 import sys
 import time
@@ -107,7 +107,7 @@ import importlib
 for _name in MODULES:
     try:
         importlib.import_module(_name)
-    except BaseException:
+    except Exception:       # ImportError, unittest.SkipTest...
         pass
 del _name
 '''
