@@ -159,7 +159,8 @@ def test_a_crash_under_load_fails_the_run(fake_worker, tmp_path,
     assert "Differed once, not when run again alone: test_segv" in text
     assert "Process killed by signal 11 in test_segv (realm)" in text
     assert "Fatal Python error: Segmentation fault" in text
-    assert "test_segv (realm) was killed by signal 11" in capsys.readouterr().err
+    assert ("test_segv (realm) was killed by signal 11"
+            in capsys.readouterr().err)
 
 
 def test_the_worker_on_the_patched_build():
@@ -240,10 +241,12 @@ def test_the_worker_finds_the_imports_of_a_test_file(tmp_path):
         print(inrealm_worker.imported_modules('test_textwrap'))
         print(inrealm_worker.imported_modules('test_json'))
         print(inrealm_worker.imported_modules('test_no_such_file'))
+        print(inrealm_worker.imported_modules(
+            'test.test_concurrent_futures.test_wait'))
     ''')
     out = subprocess_run([str(python), "-c", code,
                           str(ROOT / "Tools" / "patchq")])
-    textwrap_imports, json_imports, missing = out.splitlines()
+    textwrap_imports, json_imports, missing, split = out.splitlines()
     # "from textwrap import TextWrapper..." gives textwrap, then the
     # names as possible submodules, which the template tries in vain.
     assert eval(textwrap_imports)[:3] == ["unittest", "textwrap",
@@ -256,6 +259,12 @@ def test_the_worker_finds_the_imports_of_a_test_file(tmp_path):
     assert not any(name.startswith("test.test_json")
                    for name in json_imports)
     assert eval(missing) == []
+    # A module of a split package (regrtest names it in full): its
+    # package's other modules are imported, not itself.
+    split = eval(split)
+    assert "test.test_concurrent_futures.util" in split
+    assert "concurrent.futures" in split
+    assert "test.test_concurrent_futures.test_wait" not in split
 
 
 def subprocess_run(cmd):

@@ -4,11 +4,12 @@ The host's reference runs the host's steps alone.  A realm's runs, as the
 host of a fresh process, what the realm inherited from its creators (the
 steps that changed their warnings filters and sys.path before making
 it), then its own steps.  A clone's runs its original's reference steps
-up to the clone (a clone is a fork of its original), then its own.  Both also run, unrecorded, the steps that do
-something to every world of the process (a fork runs every world's fork
-hooks), and, for each realm a world makes, the realm module's imports
-that making it costs the world.  Steps that make and close realms are
-left out: a reference run makes no realm.
+up to the clone (a clone is a fork of its original), then its own.  All
+also run, unrecorded, the steps that do something to every world of the
+process (a fork runs every world's fork hooks), and, for each realm a
+world makes, the realm module's imports that making it costs the world.
+Steps that make, clone and close realms are left out: a reference run
+makes no realm.
 """
 
 import fnmatch

@@ -170,7 +170,8 @@ def refusals(results):
         if "clone_refused" in record:
             lines = record["clone_refused"].splitlines()
             # The first object's reason, without its address.
-            reason = lines[1].split(": ", 1)[-1] if len(lines) > 1 else lines[0]
+            reason = (lines[1].split(": ", 1)[-1] if len(lines) > 1
+                      else lines[0])
             refused.setdefault(reason, []).append(name)
     return refused
 

@@ -24,7 +24,7 @@ import unittest
 from test import support
 support.use_resources = []
 try:
-    _suite = unittest.defaultTestLoader.loadTestsFromName('test.' + NAME)
+    _suite = unittest.defaultTestLoader.loadTestsFromName(MODULE)
 except unittest.SkipTest as exc:
     COUNTS = {'skipped_file': str(exc)}
 else:
@@ -42,8 +42,18 @@ else:
 '''
 
 
+def module_of(name):
+    """The module of a regrtest name: test_os, or the module of a split
+    package, test.test_concurrent_futures.test_wait."""
+    return name if name.startswith('test.') else 'test.' + name
+
+
+def namespace_for(name):
+    return {'MODULE': module_of(name), '__name__': '__inrealm__'}
+
+
 def run_in_host(name):
-    namespace = {'NAME': name, '__name__': '__inrealm__'}
+    namespace = namespace_for(name)
     exec(RUN, namespace)
     return namespace['COUNTS']
 
@@ -53,7 +63,7 @@ def run_in_realm(name):
     # The realm's standard streams are the host's, as a test run by
     # regrtest gets real files (some tests need their fileno()).
     with realm.Realm() as r:
-        namespace = {'NAME': name, '__name__': '__inrealm__'}
+        namespace = namespace_for(name)
         r.exec(RUN, namespace)
         return namespace['COUNTS']
 
@@ -63,15 +73,17 @@ TEMPLATE_IMPORTS = ('unittest', 'test.support')
 
 
 def imported_modules(name):
-    """The modules test.NAME imports at its top level (in its module body,
-    and in the if and try blocks there), in order, relative imports
-    resolved; the test module itself is not imported."""
-    spec = importlib.util.find_spec('test.' + name)
+    """The modules that NAME's test module imports at its top level (in
+    its body, and in the if and try blocks there), in order, relative
+    imports resolved; the test module itself is not imported."""
+    own = module_of(name)
+    spec = importlib.util.find_spec(own)
     if spec is None or not spec.origin or not spec.origin.endswith('.py'):
         return []
     with open(spec.origin, 'rb') as file:
         tree = ast.parse(file.read())
-    package = 'test.' + name if spec.submodule_search_locations else 'test'
+    package = (own if spec.submodule_search_locations
+               else own.rpartition('.')[0])
     found = []
 
     def visit(statements):
@@ -94,7 +106,6 @@ def imported_modules(name):
                     visit(handler.body)
 
     visit(tree.body)
-    own = 'test.' + name
     return [module for module in dict.fromkeys(found)
             if module != own and not module.startswith(own + '.')]
 
@@ -114,9 +125,9 @@ del _name
 
 
 def run_in_clone(name):
-    """Run test.NAME in a clone of a realm that imported test.support,
-    unittest and the modules the file imports; the template is closed
-    before the file runs, so the clone stands on its own.  When the
+    """Run NAME's test module in a clone of a realm that imported
+    test.support, unittest and the modules the file imports; the template
+    is closed before the file runs, so the clone stands on its own.  When the
     template cannot be cloned, the file runs in the template (a fresh realm
     that imported those modules) and the record says why."""
     import realm
@@ -135,7 +146,7 @@ def run_in_clone(name):
         if template is not None:
             template.close()
     with world:
-        namespace = {'NAME': name, '__name__': '__inrealm__'}
+        namespace = namespace_for(name)
         world.exec(RUN, namespace)
         counts = namespace['COUNTS']
     if refused is not None:
