@@ -113,8 +113,13 @@ def imported_modules(name):
 # Run in the template: import what the file imports, as far as it goes.
 # A module that does not import (a missing optional module, a name that is
 # a class, not a submodule) is left to the test file, as it would be.
+# Resources are off before the imports, as RUN has them: helper modules
+# decide their skips when imported (test.pickletester's
+# @requires_resource('cpu')).
 PREPARE = '''
 import importlib
+from test import support
+support.use_resources = []
 for _name in MODULES:
     try:
         importlib.import_module(_name)
