@@ -122,14 +122,18 @@ def _gc_cells(row):
             "n/a" if row["ratio"] is None else f"{row['ratio']:.1f}x"]
 
 
-def gc_table(rows, title):
-    return report.text_table(title, GC_HEADER,
-                             [_gc_cells(row) for row in rows])
+def _renderers(header, cells):
+    """(text table, markdown table) functions of (rows, title)."""
+    def text(rows, title):
+        return report.text_table(title, header, [cells(row) for row in rows])
+
+    def markdown(rows, title):
+        return report.markdown_table(title, header,
+                                     [cells(row) for row in rows])
+    return text, markdown
 
 
-def gc_markdown(rows, title):
-    return report.markdown_table(title, GC_HEADER,
-                                 [_gc_cells(row) for row in rows])
+gc_table, gc_markdown = _renderers(GC_HEADER, _gc_cells)
 
 
 CLONE_HEADER = ["operation", "clone()", "other", "clone cheaper by",
@@ -148,14 +152,7 @@ def _clone_cells(row):
             verdict]
 
 
-def clone_table(rows, title):
-    return report.text_table(title, CLONE_HEADER,
-                             [_clone_cells(row) for row in rows])
-
-
-def clone_markdown(rows, title):
-    return report.markdown_table(title, CLONE_HEADER,
-                                 [_clone_cells(row) for row in rows])
+clone_table, clone_markdown = _renderers(CLONE_HEADER, _clone_cells)
 
 
 def phases_table(phase_rows, title):
