@@ -162,16 +162,6 @@ def clone_verdict(differing, expected, clone_expected):
     return verdict(only_in_clone, clone_expected)
 
 
-def reexecutions(results):
-    """{module: [files]} for the modules that clone() imported afresh in
-    the files' clones instead of copying them (its fallback)."""
-    modules = {}
-    for name, record in sorted(results["clone"].items()):
-        for module in record.get("reexecuted", ()):
-            modules.setdefault(module, []).append(name)
-    return modules
-
-
 def refusals(results):
     """{first line of the reason: [files]} for the files whose template
     clone() refused (they ran in the template, a fresh realm)."""
@@ -279,14 +269,6 @@ def format_report(results, differing, expected, elapsed, flaky=None,
     for reason, names in sorted(refused.items(),
                                 key=lambda item: -len(item[1])):
         lines.append(f"  {len(names)}: {reason}: {' '.join(names[:8])}"
-                     + (" ..." if len(names) > 8 else ""))
-    files = [name for name, record in sorted(results["clone"].items())
-             if record.get("reexecuted")]
-    lines.append(f"Templates cloned with modules imported afresh: "
-                 f"{len(files)} of {len(results['clone'])} files")
-    for module, names in sorted(reexecutions(results).items(),
-                                key=lambda item: (-len(item[1]), item[0])):
-        lines.append(f"  {len(names)}: {module}: {' '.join(names[:8])}"
                      + (" ..." if len(names) > 8 else ""))
     for name, mode, record in signalled:
         lines.append(f"Process killed by signal {-record['crashed']} in "

@@ -134,8 +134,7 @@ def run_in_clone(name):
     test.support, unittest and the modules the file imports; the template
     is closed before the file runs, so the clone stands on its own.  When the
     template cannot be cloned, the file runs in the template (a fresh realm
-    that imported those modules) and the record says why.  The modules
-    clone() imported afresh instead of copying are recorded too."""
+    that imported those modules) and the record says why."""
     import realm
     template = realm.Realm()
     try:
@@ -151,15 +150,12 @@ def run_in_clone(name):
     finally:
         if template is not None:
             template.close()
-    reexecuted = sorted(world.reexecuted)
     with world:
         namespace = namespace_for(name)
         world.exec(RUN, namespace)
         counts = namespace['COUNTS']
     if refused is not None:
         counts['clone_refused'] = refused[:500]
-    if reexecuted:
-        counts['reexecuted'] = reexecuted
     return counts
 
 
