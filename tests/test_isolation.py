@@ -138,6 +138,20 @@ def test_a_clone_not_made_is_judged_as_its_original():
     assert [verdict.defects for verdict in verdicts] == [['9'], ['9']]
 
 
+def test_a_world_that_made_a_clone_not_made_is_judged_as_it():
+    # The clone's steps did not run, and they reach the world it was made
+    # in (a fork in the clone runs that world's fork hooks): a difference
+    # there after the clone is the clone's; one before it is not.
+    refused = known('r | clone | created | RuntimeError* | *')
+    for step, defects in ((7, ['r']), (2, [])):
+        found = {'host': [difference('host', step, 'fork hooks run')],
+                 'c3': [difference('c3', 4, 'created', 'RuntimeError')]}
+        verdicts = {verdict.world: verdict for verdict in
+                    compare.verdicts(CLONING, found, refused)}
+        assert verdicts['c3'].defects == ['r']
+        assert verdicts['host'].defects == defects
+
+
 def test_a_known_line_for_realms_covers_clones():
     realm_line, = known('x | realm | logging | * | *')
     clone_line, = known('y | clone | logging | * | *')

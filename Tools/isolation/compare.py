@@ -243,4 +243,18 @@ def verdicts(steps, found, known):
                 if verdict is not None and verdict.known:
                     defects = set(verdict.defects)
         judged[world] = Verdict(world, first, sorted(defects))
+    # A realm that could not be made did not run its steps, whose effects
+    # reach the worlds it was made in (a fork runs their fork hooks): a
+    # world that first differs after such a realm's making is judged as
+    # that realm.
+    for world, verdict in judged.items():
+        if verdict.known:
+            continue
+        for unmade, its in judged.items():
+            if (its.known and its.first[0].key == 'created'
+                    and world in ancestors(realms, unmade)
+                    and realms[unmade][1] < verdict.first[0].step):
+                verdict.defects[:] = its.defects
+                break
     return list(judged.values())
+
