@@ -14,7 +14,7 @@ gives the same sequence on every run.
 # traceback), which a reference run mirrors (see mirror_of_create()).
 MODULES = ('json', 'fractions', 'textwrap', 'colorsys', 'decimal',
            'datetime', 'calendar', 'difflib', 'shlex', 'html', 'csv',
-           'logging')
+           'logging', 'pickle')
 PATCHABLE = (('json', 'dumps'), ('fractions', 'Fraction'),
              ('textwrap', 'dedent'), ('colorsys', 'rgb_to_hsv'),
              ('shlex', 'quote'), ('html', 'escape'), ('calendar', 'isleap'))

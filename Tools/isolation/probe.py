@@ -28,6 +28,12 @@ def _isolation_probe():
         if module in modules:
             observe(f'{{module}}.{{attr}}',
                     lambda: describe(getattr(modules[module], attr)))
+    # The C state of extension modules: a clone's is made afresh.
+    if 'csv' in modules:
+        observe('csv dialects', lambda: modules['csv'].list_dialects())
+    if 'pickle' in modules:
+        observe('pickle round trip', lambda: modules['pickle'].loads(
+            modules['pickle'].dumps({{'k': [1]}})))
     import codecs
     for name in {catalogue.CODECS!r}:
         observe(f'codecs.lookup({{name!r}})',
