@@ -12,6 +12,9 @@ PYTEST = $(VENV)/bin/python -m pytest
 BENCH_PYTHON = build/bench/tools/bin/python
 PYPERF_LIB = build/bench/pyperf-lib
 PYPERF_VERSION = 2.10.0
+# pytest and pytest-realms for the patched build (make bench clones
+# pytest's template in a realm of it).
+REALMS_VENV = build/realms-venv
 
 .PHONY: all stock debug test-refleaks test-refleaks-stock asan test-asan freethreading test-freethreading tsan test-tsan info bench pyperformance example export status series-check test test-tooling \
 	test-regrtest test-full test-slowpath test-in-realm test-isolation test-pytest-realms bench-pytest census example-embedding install clean distclean help
@@ -90,8 +93,10 @@ $(PYPERF_LIB)/pyperf: $(BENCH_PYTHON)
 	$(BENCH_PYTHON) -m pip install -q --upgrade --target $(PYPERF_LIB) "pyperf==$(PYPERF_VERSION)"
 	touch $@
 
-bench: all stock $(BENCH_PYTHON) $(PYPERF_LIB)/pyperf  ## the lookup-cost table, stock against patched (build/bench/)
-	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench $(BENCH_ARGS)
+bench: all stock $(BENCH_PYTHON) $(PYPERF_LIB)/pyperf $(REALMS_VENV)/installed  ## the lookup-cost table, stock against patched (build/bench/)
+	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench \
+	  --pytest-site "$$($(REALMS_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+	  $(BENCH_ARGS)
 
 pyperformance: all stock $(BENCH_PYTHON)  ## pyperformance --fast on both, pyperf compare_to -G
 	PYTHONPATH=$(CURDIR)/Tools $(BENCH_PYTHON) -m bench.suite $(PYPERFORMANCE_ARGS)
@@ -146,11 +151,11 @@ test: test-tooling test-pytest-realms test-regrtest  ## pytest suite, pytest-rea
 test-tooling: all stock $(VENV)/bin/pytest
 	$(PYTEST) tests
 
-# pytest-realms (Tools/pytest-realms) runs in a venv of the patched build:
-# a build directory has no pip of its own, so venv then pip, as
-# pyperformance does.  The plugin is installed editable: its realms find
-# it through the .pth import hook, as a project's editable install.
-REALMS_VENV = build/realms-venv
+# pytest-realms (Tools/pytest-realms) runs in a venv of the patched build
+# (REALMS_VENV, above): a build directory has no pip of its own, so venv
+# then pip, as pyperformance does.  The plugin is installed editable: its
+# realms find it through the .pth import hook, as a project's editable
+# install.
 
 $(REALMS_VENV)/installed: Tools/pytest-realms/requirements.txt Tools/pytest-realms/pyproject.toml | all
 	rm -rf $(REALMS_VENV)

@@ -31,6 +31,10 @@ def parse_args(argv):
     parser.add_argument("--no-realm", action="store_true",
                         help="skip the rows measured inside a realm, and "
                         "realms against subinterpreters")
+    parser.add_argument("--pytest-site", type=Path,
+                        help="a site-packages directory with pytest for "
+                        "the patched build: adds the clone of pytest's "
+                        "template")
     parser.add_argument("--quick", action="store_true",
                         help="tiny counts: checks the harness, not the cost")
     return parser.parse_args(argv)
@@ -111,7 +115,8 @@ def main(argv=None):
         print("\n[realms] realms against subinterpreters", flush=True)
         world_rows, phase_rows, clone_rows, gc_rows = worlds.measure(
             args.patched, n=3 if args.quick else 20,
-            ext_path=paths["patched"][0], ir_n=1 if args.quick else 5)
+            ext_path=paths["patched"][0], ir_n=1 if args.quick else 5,
+            site=args.pytest_site)
         title = "Realm against subinterpreter (patched build)"
         print(f"\n{worlds.table(world_rows, title)}")
         md += "\n" + worlds.markdown(world_rows, title)

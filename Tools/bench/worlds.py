@@ -1,6 +1,7 @@
 """Realms against subinterpreters (_interpreters), on the patched build."""
 
 import json
+import os
 from pathlib import Path
 
 from . import dumps, report
@@ -10,10 +11,12 @@ from .report import ratio
 CHILD = Path(__file__).with_name("worlds_child.py")
 
 
-def instructions(python, ext_path, n=5):
+def instructions(python, ext_path, n=5, site=None):
     """Instructions per operation of each of worlds_child.STEPS, under
-    callgrind, in one process: {step: instructions}."""
-    env = {**dumps.ENV, "PYTHONPATH": str(ext_path)}
+    callgrind, in one process: {step: instructions}.  site: a directory
+    with pytest, for the clone of pytest's template."""
+    path = [str(ext_path)] + ([str(site)] if site else [])
+    env = {**dumps.ENV, "PYTHONPATH": os.pathsep.join(path)}
     steps = dumps.run([python, CHILD, "--instructions", n], env=env)
     steps.pop("warm-up", None)
     return {name: count / n for name, count in steps.items()}
@@ -32,10 +35,11 @@ def phases(steps):
     return out
 
 
-def measure(python, n=20, ext_path=None, ir_n=5):
+def measure(python, n=20, ext_path=None, ir_n=5, site=None):
     """Rows of {"operation", "unit", "realm", "subinterpreter", "ratio"},
     ratio being how many times a realm is cheaper; and the phases of a
-    realm's making in instructions (empty without ext_path)."""
+    realm's making in instructions (empty without ext_path).  site: where
+    pytest is installed for python (no pytest row without it)."""
     raw = json.loads(_run([str(python), str(CHILD), str(n)]).stdout)
     memory = {kind: float(_run([str(python), str(CHILD), "--memory", kind,
                                 str(n)]).stdout)
@@ -45,7 +49,7 @@ def measure(python, n=20, ext_path=None, ir_n=5):
                    memory["subinterpreter"], "KiB"])
     steps = {}
     if ext_path is not None:
-        steps = instructions(python, ext_path, ir_n)
+        steps = instructions(python, ext_path, ir_n, site)
         mega = 1e6
         raw[1:1] = [
             ["create and tear down", steps["realm: create, close"] / mega,
@@ -61,8 +65,10 @@ def measure(python, n=20, ext_path=None, ir_n=5):
     return rows, phases(steps), clone_rows(steps, memory), gc_rows(steps)
 
 
-# SPEC 6's goal for a clone of a realm that imported json.
+# SPEC 6's goals for a clone of a realm that imported json, and of
+# pytest's template (issue 20).
 CLONE_GOAL = 5.0
+PYTEST_CLONE_GOAL = 10.0
 
 
 def clone_rows(steps, memory=None):
@@ -83,6 +89,14 @@ def clone_rows(steps, memory=None):
                           "destroy (M instructions)",
              "clone": clone / 1e6, "other": interp / 1e6,
              "ratio": ratio(interp, clone), "goal": None}]
+    pytest_clone = steps.get("clone: clone() of pytest's template")
+    if pytest_clone is not None:
+        fresh = steps["clone: fresh realm, pytest's template"]
+        rows.append({"operation": "clone() vs fresh realm + pytest's "
+                                  "template (M instructions)",
+                     "clone": pytest_clone / 1e6, "other": fresh / 1e6,
+                     "ratio": ratio(fresh, pytest_clone),
+                     "goal": PYTEST_CLONE_GOAL})
     if memory and "clone with json" in memory:
         held = memory["clone with json"]
         for kind in ("realm with json", "subinterpreter with json"):

@@ -173,6 +173,46 @@ def clone_steps(n, dump):
     template.close()
 
 
+# pytest's template (issue 20): pytest imported, its default plugins
+# imported and registered, a Config made; no file descriptor opened
+# (pytest-realms takes its template before config.parse()).
+PYTEST_TEMPLATE = (
+    "import _pytest.config\n"
+    "config = _pytest.config.get_config()\n"
+    "for name in _pytest.config.default_plugins:\n"
+    "    config.pluginmanager.import_plugin(name)\n"
+    "del name\n")
+
+
+def fresh_pytest_realm():
+    r = realm.Realm(path=sys.path)
+    r.exec(PYTEST_TEMPLATE)
+    return r
+
+
+def pytest_clone_steps(n, dump):
+    """As clone_steps(), for pytest's template, if pytest is importable."""
+    import importlib.util
+    if importlib.util.find_spec("pytest") is None:
+        return
+    template = fresh_pytest_realm()
+    template.clone().close()
+    fresh_pytest_realm().close()
+    gc.collect()
+    dump("warm-up")
+    for name, make in (("clone: fresh realm, pytest's template",
+                        fresh_pytest_realm),
+                       ("clone: clone() of pytest's template",
+                        template.clone)):
+        made = [make() for _ in range(n)]
+        dump(name)
+        for r in made:
+            r.close()
+        gc.collect()
+        dump("warm-up")
+    template.close()
+
+
 def json_interp():
     interp = _interpreters.create()
     _interpreters.exec(interp, "import json")
@@ -215,6 +255,8 @@ def instructions(n):
     if hasattr(realm.Realm, "clone"):
         clone_steps(n, _lookupbench.callgrind_dump)
     gc_steps(n, _lookupbench.callgrind_dump)
+    if hasattr(realm.Realm, "clone"):
+        pytest_clone_steps(n, _lookupbench.callgrind_dump)
 
 
 def clone_kind():
