@@ -231,6 +231,21 @@ def test_clone_rows_report_the_goal():
         worlds.clone_table(rows, "C")
 
 
+def test_clone_rows_report_pytests_template():
+    steps = {"clone: fresh realm, import json": 36e6,
+             "clone: clone() of a realm with json": 6e6,
+             "subinterpreter: + import json": 70e6,
+             "clone: fresh realm, pytest's template": 400e6,
+             "clone: clone() of pytest's template": 100e6}
+    rows = worlds.clone_rows(steps)
+    assert rows[2]["ratio"] == 4.0 and rows[2]["goal"] == 10.0
+    text = worlds.clone_table(rows, "C")
+    assert "pytest's template" in text and ">= 10x: not met" in text
+    # Without pytest for the patched build, no row.
+    del steps["clone: clone() of pytest's template"]
+    assert len(worlds.clone_rows(steps)) == 2
+
+
 def test_gc_rows_pair_realms_with_subinterpreters():
     steps = {"gc: 0 realms": 2e6, "gc: 10 realms": 12e6,
              "gc: 0 subinterpreters": 2e6, "gc: 10 subinterpreters": 3e6,
