@@ -682,6 +682,47 @@ def test_keywords_are_pytests_own(pytester):
     assert plain in ({"passed": 1, "deselected": 1}, {"deselected": 2})
 
 
+CLONE_COUNTER = """
+import realm
+
+clones = []
+clone = realm.Realm.clone
+
+def counted_clone(self):
+    clones.append(self)
+    if REFUSE:
+        raise RuntimeError("cannot clone: for the test")
+    return clone(self)
+
+realm.Realm.clone = counted_clone
+
+def pytest_unconfigure(config):
+    with open("clones.txt", "w") as f:
+        f.write(f"{len(clones)} {len(set(map(id, clones)))}")
+"""
+
+
+def test_files_run_in_clones_of_a_template(pytester):
+    # Each file's realm is a clone of one template; if the template
+    # cannot be cloned, a new realm per file.
+    # Each file's modules are its own: what one does to a module the
+    # template imported (pytest's own) the other does not see.
+    pytester.makepyfile(test_a="import _pytest.nodes as nodes\n"
+                               "nodes.marker = 1\n"
+                               "def test_one(): assert nodes.marker == 1\n",
+                        test_b="import _pytest.nodes as nodes\n"
+                               "def test_two():\n"
+                               "    assert not hasattr(nodes, 'marker')\n")
+    for refuse, expected in ((False, "4 1"), (True, "1 1")):
+        pytester.makepyfile(clonecounter=f"REFUSE = {refuse}\n"
+                                         + CLONE_COUNTER)
+        assert outcomes(pytester, "-p", "clonecounter", "--realms") == {
+            "passed": 2}
+        # Two realms a file (collect, run): four clones of one template;
+        # refused once, never tried again.
+        assert (pytester.path / "clones.txt").read_text() == expected
+
+
 def test_one_realm_at_a_time(pytester):
     # Every file's realm was made at collection and held until its last
     # test: 7 MB a file, and each garbage collection walked them all.
@@ -689,21 +730,32 @@ def test_one_realm_at_a_time(pytester):
         import realm, weakref
 
         made, open_now, peak, alive = [], set(), [0], [0]
-        init, close = realm.Realm.__init__, realm.Realm.close
+        init, clone = realm.Realm.__init__, realm.Realm.clone
+        close = realm.Realm.close
+
+        def counted(made_realm):
+            made.append(weakref.ref(made_realm.sys))
+            open_now.add(id(made_realm))
+            peak[0] = max(peak[0], len(open_now))
 
         def counted_init(self, *args, **kwargs):
             # The worlds of the closed realms are freed by then.
             alive[0] = max(alive[0], sum(ref() is not None for ref in made))
             init(self, *args, **kwargs)
-            made.append(weakref.ref(self.sys))
-            open_now.add(id(self))
-            peak[0] = max(peak[0], len(open_now))
+            counted(self)
+
+        def counted_clone(self):
+            alive[0] = max(alive[0], sum(ref() is not None for ref in made))
+            copy = clone(self)
+            counted(copy)
+            return copy
 
         def counted_close(self):
             open_now.discard(id(self))
             return close(self)
 
         realm.Realm.__init__ = counted_init
+        realm.Realm.clone = counted_clone
         realm.Realm.close = counted_close
 
         def pytest_unconfigure(config):
@@ -715,10 +767,11 @@ def test_one_realm_at_a_time(pytester):
                                                "def test_two(): pass\n"})
     assert outcomes(pytester, "-p", "realmcounter", "--realms") == {
         "passed": 6}
-    # Made: one to collect and one to run each file; never two open, and
-    # each closed one freed before the next is made.
-    assert (pytester.path / "realms.txt").read_text() == "6 1 0 0"
+    # Made: the template, then a clone of it to collect and one to run
+    # each file; never two files' open, and each closed one freed before
+    # the next is made (the template alone stays, until the end).
+    assert (pytester.path / "realms.txt").read_text() == "7 2 0 1"
     result = run(pytester, "-p", "realmcounter", "--realms", "--collect-only")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["collected 6 items"])
-    assert (pytester.path / "realms.txt").read_text() == "3 1 0 0"
+    assert (pytester.path / "realms.txt").read_text() == "4 2 0 1"

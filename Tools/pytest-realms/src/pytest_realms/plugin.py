@@ -4,7 +4,9 @@ With ``--realms``, the host's pytest session still walks the directories,
 selects (-k, -m, --lf, --deselect), reports and decides when to stop (-x),
 but each test module is a RealmModule, collected by a pytest session of a
 realm's own pytest over that one file (inrealm.FileSession) in a realm
-closed at once; a second realm of the file's runs its selected items.  The
+closed at once; a second realm of the file's runs its selected items.
+Each is a clone of a template realm that imported pytest (Realm.clone()),
+or a new realm if the template cannot be cloned.  The
 host's items stand for the realm's; their reports come back as plain data
 and go through the host's hooks, so the terminal, --junitxml, --lf and -x
 see them as without the option.
@@ -115,6 +117,18 @@ def realm_args(config, path, basetemp):
     return args, os.fspath(path), options
 
 
+# What the template imports: pytest, its default plugins (as a session's
+# config does), and this plugin's side.  Before any configuration is
+# parsed: a session's files and capture are each file's own.
+TEMPLATE = """\
+import _pytest.config
+import pytest_realms.inrealm
+config = _pytest.config.get_config()
+for name in _pytest.config.default_plugins:
+    config.pluginmanager.import_plugin(name)
+"""
+
+
 class RealmCollectionError(Exception):
     """Collecting the file failed or was skipped in its realm."""
 
@@ -150,7 +164,7 @@ class FileRunner:
     """One test file's realm and the realm's pytest session over it: to
     collect the file (collecting), or to run its items."""
 
-    def __init__(self, config, node, realm_module, share, path, basetemp,
+    def __init__(self, config, node, make_realm, path, basetemp,
                  collecting):
         self.config = config
         self.indices = {}
@@ -159,9 +173,7 @@ class FileRunner:
         # its own directory only, as with plain items.
         self.node = node
         self.collect_reports = []
-        self.realm = realm_module.Realm(
-            site=True, share=share, stdin=sys.__stdin__,
-            stdout=sys.__stdout__, stderr=sys.__stderr__)
+        self.realm = make_realm()
         try:
             inrealm = self.realm.import_module("pytest_realms.inrealm")
             self.session = inrealm.FileSession(
@@ -258,6 +270,41 @@ class Scheduler:
         self.share = share
         self.runners = []       # the open ones
         self.made = 0
+        # A realm that imported pytest, its plugins and this plugin's side,
+        # cloned for each file (Realm.clone()): made with the first file's
+        # realm, dropped for good if it cannot be cloned.
+        self.template = None
+        self.use_template = hasattr(realm_module.Realm, "clone")
+
+    def new_realm(self):
+        return self.realm_module.Realm(
+            site=True, share=self.share, stdin=sys.__stdin__,
+            stdout=sys.__stdout__, stderr=sys.__stderr__)
+
+    def make_realm(self):
+        """A realm for a file: a clone of the template, else a new one."""
+        if self.use_template and self.template is None:
+            self.template = self.new_realm()
+            try:
+                self.template.exec(TEMPLATE, {})
+            except BaseException:
+                self.drop_template()
+                raise
+        if self.template is not None:
+            try:
+                return self.template.clone()
+            except RuntimeError:
+                # What the template holds cannot be copied (an extension
+                # module of single-phase initialization that a plugin
+                # imports): a new realm per file, as without a template.
+                self.drop_template()
+        return self.new_realm()
+
+    def drop_template(self):
+        self.use_template = False
+        template, self.template = self.template, None
+        if template is not None:
+            template.close()
 
     def open_runner(self, path, node, collecting=True):
         # Absent with -p no:tmpdir.
@@ -271,8 +318,8 @@ class Scheduler:
         capman = self.config.pluginmanager.get_plugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman else \
                 contextlib.nullcontext():
-            runner = FileRunner(self.config, node, self.realm_module,
-                                self.share, path, basetemp, collecting)
+            runner = FileRunner(self.config, node, self.make_realm, path,
+                                basetemp, collecting)
             self.runners.append(runner)
             if not collecting:
                 try:
@@ -333,6 +380,7 @@ class Scheduler:
         # A file left unfinished (-x, an interrupt).
         while self.runners:
             self.close_runner(self.runners[-1])
+        self.drop_template()
 
 
 class RealmModule(pytest.File):
