@@ -155,15 +155,15 @@ def fresh_json_realm():
     return r
 
 
-def clone_steps(n, dump):
-    template = fresh_json_realm()
+def compare_clone(n, dump, make_fresh, fresh_row, clone_row):
+    """Dump the cost of n realms made by make_fresh(), then of n clone()s
+    of one, after a warm-up of each."""
+    template = make_fresh()
     template.clone().close()
-    fresh_json_realm().close()
+    make_fresh().close()
     gc.collect()
     dump("warm-up")
-    for name, make in (("clone: fresh realm, import json", fresh_json_realm),
-                       ("clone: clone() of a realm with json",
-                        template.clone)):
+    for name, make in ((fresh_row, make_fresh), (clone_row, template.clone)):
         made = [make() for _ in range(n)]
         dump(name)
         for r in made:
@@ -171,6 +171,11 @@ def clone_steps(n, dump):
         gc.collect()
         dump("warm-up")
     template.close()
+
+
+def clone_steps(n, dump):
+    compare_clone(n, dump, fresh_json_realm, "clone: fresh realm, import json",
+                  "clone: clone() of a realm with json")
 
 
 # pytest's template (issue 20): pytest imported, its default plugins
@@ -195,22 +200,9 @@ def pytest_clone_steps(n, dump):
     import importlib.util
     if importlib.util.find_spec("pytest") is None:
         return
-    template = fresh_pytest_realm()
-    template.clone().close()
-    fresh_pytest_realm().close()
-    gc.collect()
-    dump("warm-up")
-    for name, make in (("clone: fresh realm, pytest's template",
-                        fresh_pytest_realm),
-                       ("clone: clone() of pytest's template",
-                        template.clone)):
-        made = [make() for _ in range(n)]
-        dump(name)
-        for r in made:
-            r.close()
-        gc.collect()
-        dump("warm-up")
-    template.close()
+    compare_clone(n, dump, fresh_pytest_realm,
+                  "clone: fresh realm, pytest's template",
+                  "clone: clone() of pytest's template")
 
 
 def json_interp():

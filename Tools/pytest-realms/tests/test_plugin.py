@@ -723,6 +723,44 @@ def test_files_run_in_clones_of_a_template(pytester):
         assert (pytester.path / "clones.txt").read_text() == expected
 
 
+AUDITED_CLONES = """
+import realm, sys
+
+events, made, during = [], [], [False]
+clone = realm.Realm.clone
+
+def hook(event, args):
+    if during[0] and event in ("exec", "compile"):
+        events.append(event)
+
+sys.addaudithook(hook)
+
+def audited_clone(self):
+    during[0] = True
+    try:
+        made.append(clone(self))
+        return made[-1]
+    finally:
+        during[0] = False
+
+realm.Realm.clone = audited_clone
+
+def pytest_unconfigure(config):
+    with open("clones.txt", "w") as f:
+        f.write(f"{len(made)} {events}")
+"""
+
+
+def test_template_clones_run_no_module_code(pytester):
+    # Realm.clone()'s hard gate on pytest's template: no module code runs
+    # again (no exec or compile audit event), and no fallback.
+    pytester.makepyfile(test_a="def test_one(): pass\n",
+                        auditedclones=AUDITED_CLONES)
+    assert outcomes(pytester, "-p", "auditedclones", "--realms") == {
+        "passed": 1}
+    assert (pytester.path / "clones.txt").read_text() == "2 []"
+
+
 def test_one_realm_at_a_time(pytester):
     # Every file's realm was made at collection and held until its last
     # test: 7 MB a file, and each garbage collection walked them all.
