@@ -66,7 +66,7 @@ test-freethreading: freethreading  ## the series' tests on the free-threaded bui
 # Tools/sanitizers/tsan.supp.  test_realm's stress test runs for
 # REALM_STRESS_SECONDS: under TSan, at least 30 s.  The build runs the
 # interpreter too.
-TSAN_TESTS ?= test_realm test_realm_state test_capi.test_threadstate
+TSAN_TESTS ?= test_realm test_realm_state test_realm_clone test_capi.test_threadstate
 TSAN_ENV = TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1:report_signal_unsafe=0:exitcode=0:suppressions=$(CURDIR)/Tools/sanitizers/tsan.supp
 
 tsan:  ## the patched interpreter --disable-gil with TSan, in build/tsan
