@@ -228,6 +228,29 @@ def test_a_file_that_differs_only_in_a_clone_fails_the_run(
             in capsys.readouterr().err)
 
 
+def test_a_run_of_some_files_holds_only_those_to_the_lists(
+        fake_worker, tmp_path, monkeypatch, capsys):
+    # test_other is listed but not run: not stale.  test_differs is
+    # listed, run, and still differs; test_a is listed, run, and no longer
+    # differs: stale, and the run fails.
+    lists = {inrealm.EXPECTED: {"test_differs": "why", "test_other": "why",
+                                "test_a": "why"},
+             inrealm.CLONE_EXPECTED: {"test_other_clone": "why"}}
+    monkeypatch.setattr(inrealm, "read_expected",
+                        lambda path=inrealm.EXPECTED: lists[path])
+    report = tmp_path / "report.txt"
+    status = inrealm.main(sys.executable, ["test_a", "test_differs"], 2,
+                          report, log=lambda message: None)
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.splitlines() == [
+        "inrealm: test_a is in inrealm-expected.txt but no longer differs"]
+    del lists[inrealm.EXPECTED]["test_a"]
+    status = inrealm.main(sys.executable, ["test_a", "test_differs"], 2,
+                          report, log=lambda message: None)
+    assert status == 0, capsys.readouterr().err
+
+
 def test_the_worker_finds_the_imports_of_a_test_file(tmp_path):
     # A module and a package of the test package, with relative imports,
     # imports in if/try blocks, and imports in functions left out.
