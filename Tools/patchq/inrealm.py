@@ -13,8 +13,8 @@ skipped...) are not the host's, and again when it is run a second time
 alone (as regrtest reruns its failures: a test that fails only under load
 is not a difference).  EXPECTED lists the files known to differ in a fresh
 realm, each with its reason; the run fails when another file differs or a
-listed one that it ran no longer does.  A file may differ in a clone only where it
-differs in a fresh realm, or when CLONE_EXPECTED lists it.  A process
+listed one that it ran no longer does.  A file may differ in a clone only
+where it differs in a fresh realm, or when CLONE_EXPECTED lists it.  A process
 killed by a signal fails the run even when the file passes alone
 afterwards: a crash under load is a defect, not noise; its output
 (faulthandler's stacks) goes into the report.
