@@ -251,6 +251,23 @@ def test_a_run_of_some_files_holds_only_those_to_the_lists(
     assert status == 0, capsys.readouterr().err
 
 
+def test_short_names_select_files_as_the_lists_name_them():
+    # regrtest takes "test_inspect" for the package's file, which
+    # --list-tests (and so the lists) call test.test_inspect.test_inspect.
+    all_names = ["test.test_asyncio.test_events",
+                 "test.test_asyncio.test_tasks",
+                 "test.test_inspect.test_inspect", "test_json", "test_os",
+                 "test_osx_env"]
+    assert inrealm.select(all_names, ["test_inspect", "test_os"]) == [
+        "test.test_inspect.test_inspect", "test_os"]
+    assert inrealm.select(all_names, ["test_asyncio", "test_json",
+                                      "test.test_asyncio.test_tasks"]) == [
+        "test.test_asyncio.test_events", "test.test_asyncio.test_tasks",
+        "test_json"]
+    with pytest.raises(ValueError, match="'test_nothing'"):
+        inrealm.select(all_names, ["test_nothing"])
+
+
 def test_the_worker_finds_the_imports_of_a_test_file(tmp_path):
     # A module and a package of the test package, with relative imports,
     # imports in if/try blocks, and imports in functions left out.

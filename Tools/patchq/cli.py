@@ -206,7 +206,12 @@ def cmd_parity(args):
 def cmd_in_realm(args):
     """Every regrtest file in the host, a fresh realm and a clone, compared."""
     python = python_of("patched")
-    names = list(args.tests) or regrtest.list_tests(python)
+    names = regrtest.list_tests(python)
+    if args.tests:
+        try:
+            names = inrealm.select(names, args.tests)
+        except ValueError as err:
+            raise PatchqError(err) from None
     return inrealm.main(python, names, args.jobs,
                         BUILD / "regrtest" / "in-realm.txt")
 

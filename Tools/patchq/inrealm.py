@@ -55,6 +55,23 @@ def read_expected(path=EXPECTED):
     return expected
 
 
+def select(all_names, wanted):
+    """The names in all_names (regrtest's --list-tests) that the names on
+    the command line mean: a file by its full name or by the short name
+    regrtest accepts ("test_inspect" is "test.test_inspect.test_inspect",
+    "test_asyncio" every file of that package), so that a run of some
+    files holds them to the lists' entries."""
+    selected = []
+    for name in wanted:
+        prefix = name if name.startswith("test.") else f"test.{name}"
+        matches = [n for n in all_names
+                   if n in (name, prefix) or n.startswith(prefix + ".")]
+        if not matches:
+            raise ValueError(f"no regrtest file is named {name!r}")
+        selected += [n for n in matches if n not in selected]
+    return selected
+
+
 def parse_output(text):
     """The records a worker printed, and the file it started last without
     finishing (a crash or a hang), or None."""
@@ -290,11 +307,10 @@ def main(python, names, jobs, report_path, log=print):
                                        compare_modes(results), log)
     # A listed file that this run did not run (a run of some files) is
     # not stale: only the files run are held to the lists.
-    expected = {name: reason for name, reason in read_expected().items()
-                if name in results["host"]}
-    clone_expected = {name: reason for name, reason
-                      in read_expected(CLONE_EXPECTED).items()
-                      if name in results["host"]}
+    expected, clone_expected = (
+        {name: reason for name, reason in read_expected(path).items()
+         if name in results["host"]}
+        for path in (EXPECTED, CLONE_EXPECTED))
     problems = []
     unexpected, stale = verdict(differing["realm"], expected)
     problems += [f"{name} differs in a fresh realm and is not in "
